@@ -1,0 +1,286 @@
+"""Shared data structures for the attribution models.
+
+A *path summary* has one row per distinct transformed path: the channels of the
+path joined by ``" > "`` plus the number of journeys on that path that converted
+(``conversions``), did not convert (``non_conversions``) and the converting
+journeys' ``revenue``.  :func:`load_path_summary` parses such a table once into a
+:class:`PathSummary`: channel names become integer codes (sorted by name) stored in
+a ``(n_paths, max_length)`` matrix padded with ``-1``, so that every model can work
+with vectorised numpy code instead of Python loops over strings.
+
+Conventions shared by all models:
+
+* Duplicate paths are merged by summing conversions, non-conversions and revenue.
+* Whitespace around channel names is stripped; names may contain spaces and
+  underscores (only the separator is special).
+* Missing revenue counts as 0.  Negative counts or revenue are rejected.
+* Rows whose path is empty (``""`` or null) carry no channel, so no model can give
+  them credit; they are dropped with a :class:`UserWarning`.  Every "attributed
+  conversions sum to the observed conversions" statement in this package is about
+  the non-empty paths.
+
+Every model returns an :class:`AttributionResult`: per-channel attributed
+conversions and revenue, optional removal effects and the computation ``method``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PATH_SEPARATOR = " > "
+SUMMARY_COLUMNS = ("transformed_path", "conversions", "non_conversions", "revenue")
+RESULT_COLUMNS = (
+    "model",
+    "channel",
+    "attributed_conversions",
+    "attributed_revenue",
+    "removal_effect",
+    "method",
+)
+
+SummaryRow = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    """A parsed path summary.
+
+    Attributes:
+        channels: channel names, sorted; a channel's code is its index here.
+        codes: ``(n_paths, max_length)`` int32 matrix of channel codes, ``-1`` padded.
+        lengths: number of touches of each path.
+        conversions: converting journeys per path.
+        non_conversions: non-converting journeys per path.
+        revenue: revenue per path.
+    """
+
+    channels: tuple[str, ...]
+    codes: np.ndarray
+    lengths: np.ndarray
+    conversions: np.ndarray
+    non_conversions: np.ndarray
+    revenue: np.ndarray
+
+    @property
+    def n_paths(self) -> int:
+        """Number of distinct paths."""
+        return int(self.lengths.shape[0])
+
+    @property
+    def n_channels(self) -> int:
+        """Number of distinct channels."""
+        return len(self.channels)
+
+    @property
+    def total_conversions(self) -> float:
+        """Observed conversions over all paths."""
+        return float(self.conversions.sum())
+
+    @property
+    def total_revenue(self) -> float:
+        """Observed revenue over all paths."""
+        return float(self.revenue.sum())
+
+    @property
+    def total_journeys(self) -> float:
+        """Converting plus non-converting journeys."""
+        return float(self.conversions.sum() + self.non_conversions.sum())
+
+    def valid_mask(self) -> np.ndarray:
+        """Boolean ``(n_paths, max_length)`` mask of real (non-padding) touches."""
+        return self.codes >= 0
+
+    def path_tuples(self) -> list[tuple[int, ...]]:
+        """Each path as a tuple of channel codes (Python objects, for dict look-ups)."""
+        rows = self.codes.tolist()
+        return [tuple(row[:n]) for row, n in zip(rows, self.lengths.tolist(), strict=True)]
+
+    def path_strings(self) -> list[str]:
+        """Each path rendered back to ``"A > B"`` form."""
+        names = self.channels
+        return [PATH_SEPARATOR.join(names[c] for c in path) for path in self.path_tuples()]
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    """Per-channel output of one attribution model.
+
+    Attributes:
+        model: model name as written to the result table (e.g. ``markov_order_1``).
+        method: ``"exact"`` or the name of the approximation that produced the numbers.
+        channels: channel names, aligned with the arrays below.
+        conversions: attributed conversions per channel.
+        revenue: attributed revenue per channel.
+        removal_effects: Markov removal effects per channel, else ``None``.
+        details: model-specific extras (conversion probability, Shapley values, ...).
+    """
+
+    model: str
+    method: str
+    channels: tuple[str, ...]
+    conversions: np.ndarray
+    revenue: np.ndarray
+    removal_effects: np.ndarray | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, float]:
+        """Attributed conversions keyed by channel name."""
+        return dict(zip(self.channels, self.conversions.tolist(), strict=True))
+
+    def revenue_dict(self) -> dict[str, float]:
+        """Attributed revenue keyed by channel name."""
+        return dict(zip(self.channels, self.revenue.tolist(), strict=True))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as rows of the ``attribution_channel_results`` table."""
+        n = len(self.channels)
+        removal = (
+            np.full(n, np.nan) if self.removal_effects is None else self.removal_effects
+        )
+        return pd.DataFrame(
+            {
+                "model": [self.model] * n,
+                "channel": list(self.channels),
+                "attributed_conversions": np.asarray(self.conversions, dtype=float),
+                "attributed_revenue": np.asarray(self.revenue, dtype=float),
+                "removal_effect": np.asarray(removal, dtype=float),
+                "method": [self.method] * n,
+            },
+            columns=list(RESULT_COLUMNS),
+        )
+
+
+def _rows_to_frame(rows: Iterable[SummaryRow]) -> pd.DataFrame:
+    """Turn ``(path, conversions, non_conversions[, revenue])`` tuples into a frame."""
+    records = []
+    for row in rows:
+        if len(row) not in (3, 4):
+            raise ValueError(
+                "path summary tuples must be (path, conversions, non_conversions[, revenue])"
+            )
+        path = row[0]
+        if path is not None and not isinstance(path, str):
+            path = PATH_SEPARATOR.join(str(c) for c in path)
+        revenue = row[3] if len(row) == 4 else 0.0
+        records.append((path, row[1], row[2], revenue))
+    return pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS))
+
+
+def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check columns, coerce numbers, drop empty paths, merge duplicate paths."""
+    missing = [c for c in SUMMARY_COLUMNS[:3] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"path summary is missing column(s): {', '.join(missing)}")
+    out = pd.DataFrame(
+        {
+            "transformed_path": frame["transformed_path"].fillna("").astype(str).str.strip(),
+            "conversions": pd.to_numeric(frame["conversions"]).fillna(0).astype(float),
+            "non_conversions": pd.to_numeric(frame["non_conversions"]).fillna(0).astype(float),
+            "revenue": (
+                pd.to_numeric(frame["revenue"]).fillna(0).astype(float)
+                if "revenue" in frame.columns
+                else 0.0
+            ),
+        }
+    )
+    numbers = out[["conversions", "non_conversions", "revenue"]].to_numpy()
+    if not np.isfinite(numbers).all() or (numbers < 0).any():
+        raise ValueError("conversions, non_conversions and revenue must be finite and >= 0")
+    empty = out["transformed_path"] == ""
+    if empty.any():
+        warnings.warn(
+            f"dropping {int(empty.sum())} path summary row(s) with an empty path",
+            UserWarning,
+            stacklevel=3,
+        )
+        out = out.loc[~empty]
+    if out["transformed_path"].duplicated().any():
+        out = out.groupby("transformed_path", as_index=False, sort=False).sum()
+    return out.reset_index(drop=True)
+
+
+def _encode_paths(
+    paths: pd.Series, separator: str
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Split path strings and encode the channels as sorted integer codes."""
+    pieces = paths.str.split(separator, regex=False)
+    lengths = pieces.str.len().to_numpy(dtype=np.int64)
+    flat = pd.Series(pieces.explode().to_numpy(), dtype=object).str.strip()
+    if (flat == "").any():
+        raise ValueError("a path contains an empty channel name (check the separator)")
+    raw_codes, uniques = pd.factorize(flat, sort=True)
+    n_paths = len(lengths)
+    max_len = int(lengths.max()) if n_paths else 0
+    codes = np.full((n_paths, max_len), -1, dtype=np.int32)
+    rows = np.repeat(np.arange(n_paths), lengths)
+    starts = np.cumsum(lengths) - lengths
+    cols = np.arange(len(flat)) - np.repeat(starts, lengths)
+    codes[rows, cols] = raw_codes
+    return tuple(str(c) for c in uniques), codes, lengths
+
+
+def load_path_summary(data: Any, *, separator: str = PATH_SEPARATOR) -> PathSummary:
+    """Parse a path summary (DataFrame, iterable of tuples, or a PathSummary).
+
+    Args:
+        data: a DataFrame with ``transformed_path``, ``conversions``,
+            ``non_conversions`` and optionally ``revenue``; or an iterable of
+            ``(path, conversions, non_conversions[, revenue])`` tuples where ``path`` is
+            a string or a sequence of channel names; or an already parsed
+            :class:`PathSummary` (returned unchanged).
+        separator: the string between channels in ``transformed_path``.
+
+    Returns:
+        The parsed :class:`PathSummary` (see module docstring for the conventions).
+    """
+    if isinstance(data, PathSummary):
+        return data
+    frame = data if isinstance(data, pd.DataFrame) else _rows_to_frame(data)
+    frame = _normalise_frame(frame)
+    channels, codes, lengths = _encode_paths(frame["transformed_path"], separator)
+    return PathSummary(
+        channels=channels,
+        codes=codes,
+        lengths=lengths,
+        conversions=frame["conversions"].to_numpy(dtype=float),
+        non_conversions=frame["non_conversions"].to_numpy(dtype=float),
+        revenue=frame["revenue"].to_numpy(dtype=float),
+    )
+
+
+def credit_from_touch_weights(
+    summary: PathSummary, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Aggregate per-touch credit shares into per-channel conversions and revenue.
+
+    Args:
+        summary: the parsed path summary.
+        weights: ``(n_paths, max_length)`` share of each touch in its path's
+            conversions and revenue (each row should sum to 1 over real touches).
+
+    Returns:
+        ``(conversions, revenue)`` arrays indexed by channel code.
+    """
+    valid = summary.valid_mask()
+    channel = summary.codes[valid]
+    conv = (weights * summary.conversions[:, None])[valid]
+    rev = (weights * summary.revenue[:, None])[valid]
+    m = summary.n_channels
+    return (
+        np.bincount(channel, weights=conv, minlength=m).astype(float),
+        np.bincount(channel, weights=rev, minlength=m).astype(float),
+    )
+
+
+def share_out(total: float, scores: np.ndarray) -> np.ndarray:
+    """Split ``total`` in proportion to ``scores`` (zeros when the scores sum to 0)."""
+    denominator = float(np.sum(scores))
+    if denominator == 0.0:
+        return np.zeros_like(scores, dtype=float)
+    return total * np.asarray(scores, dtype=float) / denominator

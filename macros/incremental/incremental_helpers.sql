@@ -1,0 +1,51 @@
+{#-
+    is_incremental() asks the warehouse whether the table exists. The offline BigQuery compile
+    check has no warehouse, so the var journey__offline_compile decides there instead:
+    'incremental' compiles the incremental branch, any other true value the full-refresh one.
+-#}
+{% macro is_incremental_run() -%}
+    {%- set offline = var('journey__offline_compile', false) -%}
+    {%- if offline -%}
+        {{ return(offline == 'incremental') }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
+{%- endmacro %}
+
+
+{#- The strategy that replaces reprocessed rows by key on each adapter. -#}
+{% macro incremental_strategy() -%}
+    {{ return(adapter.dispatch('incremental_strategy', 'journey')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}
+
+{#- DuckDB's merge is slower than a delete of the reprocessed keys followed by an insert. -#}
+{% macro duckdb__incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+
+{#- The newest value of a column in the existing table minus the lookback window. -#}
+{% macro lookback_start(column, relation=none) -%}
+    {%- set rel = relation if relation is not none else this -%}
+    (
+        select {{ dbt.dateadd('hour', -1 * var('journey__lookback_hours'), 'max(' ~ column ~ ')') }}
+        from {{ rel }}
+    )
+{%- endmacro %}
+
+
+{#- BigQuery tables of events are partitioned by day and clustered; other engines ignore it. -#}
+{% macro day_partition(column) -%}
+    {{ return(adapter.dispatch('day_partition', 'journey')(column)) }}
+{%- endmacro %}
+
+{% macro default__day_partition(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro bigquery__day_partition(column) -%}
+    {{ return({'field': column, 'data_type': 'date', 'granularity': 'day'}) }}
+{%- endmacro %}

@@ -1,0 +1,36 @@
+{#- Flags each staged row with the first reason it cannot be used, or null when it is valid. -#}
+with unioned as (
+
+    select * from {{ ref('int_events_unioned') }}
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when event_id is null or event_id = ''
+                then 'missing_event_id'
+            when raw_event_name is null or trim(raw_event_name) = ''
+                then 'missing_event_name'
+            when event_timestamp_raw is null or trim(event_timestamp_raw) = ''
+                then 'missing_timestamp'
+            when event_at is null
+                then 'unparseable_timestamp'
+            when user_id is null and anonymous_id is null
+                then 'missing_identity'
+            when event_at < cast('{{ var("journey__min_event_date") }}' as {{ dbt.type_timestamp() }})
+                then 'timestamp_too_old'
+            when event_at > {{ dbt.dateadd(
+                    'minute',
+                    var('journey__max_future_minutes'),
+                    'coalesce(loaded_at, ' ~ journey.run_started_at_timestamp() ~ ')'
+                ) }}
+                then 'timestamp_in_future'
+        end as quarantine_reason
+    from unioned
+
+)
+
+select * from validated

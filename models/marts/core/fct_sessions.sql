@@ -1,0 +1,209 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=journey.incremental_strategy(),
+        unique_key='session_id',
+        on_schema_change='fail',
+        partition_by=journey.day_partition('session_date'),
+        cluster_by=['user_id'],
+        post_hook=[
+            "{{ journey.delete_stale_sessions(this, ref('fct_events')) }}",
+            "{{ journey.restitch_users(this, ref('int_identity_map'), 'tracked_user_id') }}",
+        ],
+    )
+}}
+
+{#-
+    One row per session. Incremental runs rebuild every session that starts at or after the
+    earliest session touched by the latest fct_events run, and the post-hook removes sessions
+    whose events now belong to another session (a late event merged two sessions).
+-#}
+{%- set incremental = journey.is_incremental_run() -%}
+
+with events as (
+
+    select * from {{ ref('fct_events') }}
+    {% if incremental %}
+        where session_started_at >= {{ journey.latest_reprocessed_session_start(ref('fct_events')) }}
+    {% endif %}
+
+),
+
+source_categories as (
+
+    select
+        lower(source) as source,
+        min(source_category) as source_category
+    from {{ ref('journey_source_categories') }}
+    group by 1
+
+),
+
+currency_rates as (
+
+    select * from {{ ref('journey_currency_rates') }}
+
+),
+
+aggregated as (
+
+    select
+        events.session_id,
+        min(events.tracked_user_id) as tracked_user_id,
+        max(case when events.tracked_user_id is null then events.user_id end) as stitched_user_id,
+        max(events.anonymous_id) as anonymous_id,
+        max(events.actor_id) as actor_id,
+        max(case when events.is_identified then 1 else 0 end) = 1 as is_identified,
+        min(events.event_at) as session_started_at,
+        max(events.event_at) as session_ended_at,
+        cast(count(*) as {{ dbt.type_bigint() }}) as event_count,
+        cast(sum(case when events.event_name = 'page_viewed' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as page_view_count,
+        cast(sum(case when events.is_conversion then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as conversion_count,
+        cast(sum(events.revenue * currency_rates.rate_to_reporting_currency) as {{ dbt.type_numeric() }})
+            as revenue,
+        cast(
+            sum(case when events.revenue is not null and currency_rates.currency is null then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as unconverted_revenue_event_count,
+        max(events.tracker_session_id) as tracker_session_id,
+        max(events.source_name) as source_name
+    from events
+    left join currency_rates
+        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+    group by 1
+
+),
+
+entry_events as (
+
+    select
+        session_id,
+        event_name as entry_event_name,
+        page_url as landing_page_url,
+        page_path as landing_page_path,
+        page_referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        utm_term,
+        {{ journey.url_host('page_referrer') }} as referrer_host,
+        {{ journey.url_host('page_url') }} as page_host
+    from events
+    where event_index = 1
+
+),
+
+traffic as (
+
+    select
+        entry_events.*,
+        case
+            when entry_events.utm_source is not null or entry_events.utm_medium is not null
+                then coalesce(entry_events.utm_source, '(not set)')
+            when entry_events.referrer_host is not null
+                and entry_events.referrer_host <> coalesce(entry_events.page_host, '')
+                then entry_events.referrer_host
+            else '(direct)'
+        end as traffic_source,
+        case
+            when entry_events.utm_source is not null or entry_events.utm_medium is not null
+                then coalesce(entry_events.utm_medium, '(not set)')
+            when entry_events.referrer_host is not null
+                and entry_events.referrer_host <> coalesce(entry_events.page_host, '')
+                then 'referral'
+            else '(none)'
+        end as referral_medium
+    from entry_events
+
+),
+
+traffic_categorised as (
+
+    select
+        traffic.*,
+        source_categories.source_category,
+        -- a search engine's referrer without utm tags is organic search, as GA4 records it
+        case
+            when traffic.referral_medium = 'referral'
+                and source_categories.source_category = 'SOURCE_CATEGORY_SEARCH'
+                then 'organic'
+            else traffic.referral_medium
+        end as traffic_medium
+    from traffic
+    left join source_categories
+        on lower(traffic.traffic_source) = source_categories.source
+
+),
+
+exit_events as (
+
+    select
+        events.session_id,
+        events.event_name as exit_event_name,
+        events.page_path as exit_page_path
+    from events
+    inner join aggregated
+        on
+            events.session_id = aggregated.session_id
+            and events.event_index = aggregated.event_count
+
+),
+
+final as (
+
+    select
+        aggregated.session_id,
+        coalesce(aggregated.tracked_user_id, aggregated.stitched_user_id) as user_id,
+        aggregated.tracked_user_id,
+        aggregated.anonymous_id,
+        aggregated.actor_id,
+        aggregated.is_identified,
+        aggregated.tracker_session_id,
+        aggregated.source_name,
+        aggregated.session_started_at,
+        aggregated.session_ended_at,
+        cast(aggregated.session_started_at as date) as session_date,
+        {{ journey.seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }}
+            as duration_seconds,
+        aggregated.event_count,
+        aggregated.page_view_count,
+        traffic_categorised.entry_event_name,
+        exit_events.exit_event_name,
+        traffic_categorised.landing_page_url,
+        traffic_categorised.landing_page_path,
+        exit_events.exit_page_path,
+        traffic_categorised.page_referrer as referrer_url,
+        traffic_categorised.traffic_source,
+        traffic_categorised.traffic_medium,
+        coalesce(traffic_categorised.utm_campaign, '(not set)') as traffic_campaign,
+        traffic_categorised.utm_content as traffic_content,
+        traffic_categorised.utm_term as traffic_term,
+        {{ journey.default_channel_group(
+            'traffic_categorised.traffic_source',
+            'traffic_categorised.traffic_medium',
+            'traffic_categorised.utm_campaign',
+            'traffic_categorised.source_category'
+        ) }} as channel,
+        (
+            {{ journey.seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }} >= 10
+            or aggregated.conversion_count > 0
+            or aggregated.page_view_count >= 2
+        ) as is_engaged,
+        aggregated.conversion_count > 0 as has_conversion,
+        aggregated.conversion_count,
+        coalesce(aggregated.revenue, 0) as revenue,
+        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        aggregated.unconverted_revenue_event_count,
+        {{ journey.run_started_at_timestamp() }} as processed_at
+    from aggregated
+    inner join traffic_categorised
+        on aggregated.session_id = traffic_categorised.session_id
+    inner join exit_events
+        on aggregated.session_id = exit_events.session_id
+
+)
+
+select * from final

@@ -1,0 +1,86 @@
+{#-
+    One row per raw row that is not in fct_events, with the reason: invalid rows (no
+    timestamp, unparseable or implausible timestamp, no identity, no name or id) and the
+    extra copies of duplicated event ids. Raw rows = fct_events rows + these rows.
+-#}
+with validated as (
+
+    select * from {{ ref('int_events_validated') }}
+
+),
+
+invalid as (
+
+    select
+        source_name,
+        event_id,
+        raw_event_name,
+        event_timestamp_raw,
+        user_id,
+        anonymous_id,
+        loaded_at,
+        quarantine_reason
+    from validated
+    where quarantine_reason is not null
+
+),
+
+duplicate_copies as (
+
+    -- every copy of a valid event id after the first, ranked as fct_events ranks them
+    select * from (
+        select
+            source_name,
+            event_id,
+            raw_event_name,
+            event_timestamp_raw,
+            user_id,
+            anonymous_id,
+            loaded_at,
+            'duplicate_event_id' as quarantine_reason,
+            row_number() over (
+                partition by event_id
+                order by loaded_at asc nulls last, {{ journey.event_order() }}
+            ) as duplicate_rank
+        from validated
+        where
+            quarantine_reason is null
+            and event_id in (
+                select event_id
+                from validated
+                where quarantine_reason is null
+                group by event_id
+                having count(*) > 1
+            )
+    ) as ranked
+    where duplicate_rank > 1
+
+),
+
+final as (
+
+    select
+        source_name,
+        event_id,
+        raw_event_name,
+        event_timestamp_raw,
+        user_id,
+        anonymous_id,
+        loaded_at,
+        quarantine_reason
+    from invalid
+    union all
+    select
+        source_name,
+        event_id,
+        raw_event_name,
+        event_timestamp_raw,
+        user_id,
+        anonymous_id,
+        loaded_at,
+        quarantine_reason
+    from duplicate_copies
+
+)
+
+select * from final
