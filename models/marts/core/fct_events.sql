@@ -218,7 +218,7 @@ final as (
         sessionized.utm_campaign,
         sessionized.utm_content,
         sessionized.utm_term,
-        sessionized.revenue,
+        cast(sessionized.revenue as {{ dbt.type_numeric() }}) as revenue,
         sessionized.currency,
         sessionized.properties,
         sessionized.loaded_at,

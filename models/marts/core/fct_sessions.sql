@@ -166,8 +166,10 @@ final as (
         aggregated.session_started_at,
         aggregated.session_ended_at,
         cast(aggregated.session_started_at as date) as session_date,
-        {{ journey.seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }}
-            as duration_seconds,
+        cast(
+            {{ journey.seconds_between('aggregated.session_started_at', 'aggregated.session_ended_at') }}
+            as {{ dbt.type_numeric() }}
+        ) as duration_seconds,
         aggregated.event_count,
         aggregated.page_view_count,
         traffic_categorised.entry_event_name,

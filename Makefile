@@ -1,0 +1,49 @@
+# Everything a fresh machine needs, from two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE_USERS ?= 2000
+SAMPLE_DAYS ?= 60
+SAMPLE_DIR := data/sample
+export JOURNEY_DUCKDB_PATH ?= $(CURDIR)/target/journey.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: demo test lint unit build sample setup bench clean
+
+setup: $(VENV)/.installed profiles.yml
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+profiles.yml: profiles.yml.example
+	cp profiles.yml.example profiles.yml
+
+$(SAMPLE_DIR)/truth.json: $(VENV)/.installed journey_analytics/generator.py
+	$(BIN)/python scripts/generate_events.py --users $(SAMPLE_USERS) --days $(SAMPLE_DAYS) --out $(SAMPLE_DIR)
+
+sample: $(SAMPLE_DIR)/truth.json
+
+build: setup sample
+	$(BIN)/dbt build --full-refresh
+
+demo: build
+	$(BIN)/python scripts/demo_summary.py --database $(JOURNEY_DUCKDB_PATH) --truth $(SAMPLE_DIR)/truth.json
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros analyses tests/dbt
+
+test: setup sample lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python scripts/benchmark.py --users 20000 --days 60
+
+clean:
+	rm -rf $(VENV) target logs data dbt_packages
