@@ -8,6 +8,10 @@
     {%- if offline -%}
         {{ return(offline == 'incremental') }}
     {%- endif -%}
+    {#- dbt unit tests render models without a target relation: always a full refresh there. -#}
+    {%- if this is none -%}
+        {{ return(false) }}
+    {%- endif -%}
     {{ return(is_incremental()) }}
 {%- endmacro %}
 

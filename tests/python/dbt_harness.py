@@ -67,6 +67,7 @@ class DbtProject:
         if merged:
             cli_args += ["--vars", json.dumps(merged)]
         result = dbtRunner().invoke(cli_args)
+        release_duckdb()
         if expect_ok and not result.success:
             raise AssertionError(f"dbt {' '.join(args)} failed: {_failure_summary(result)}")
         return result
@@ -86,6 +87,17 @@ class DbtProject:
             if path.exists():
                 path.unlink()
         shutil.rmtree(self.workdir / "target", ignore_errors=True)
+
+
+def release_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open in-process, so tests can read the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _failure_summary(result: Any) -> str:

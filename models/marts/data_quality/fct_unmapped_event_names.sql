@@ -12,8 +12,8 @@ final as (
         source_name,
         raw_event_name,
         event_name as normalized_event_name,
-        count(*) as event_count,
-        count(distinct user_id) as user_count,
+        cast(count(*) as {{ dbt.type_bigint() }}) as event_count,
+        cast(count(distinct user_id) as {{ dbt.type_bigint() }}) as user_count,
         min(event_at) as first_seen_at,
         max(event_at) as last_seen_at
     from events

@@ -1,0 +1,53 @@
+"""Shared pytest fixtures: a generated sample and a dbt workspace built on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dbt_harness import PROJECT_DIR, DbtProject
+
+SAMPLE_ARGS = {"users": 600, "days": 21, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated sample (events + truth), made once per test session."""
+    out = tmp_path_factory.mktemp("sample")
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_DIR / "scripts" / "generate_events.py"),
+            "--users",
+            str(SAMPLE_ARGS["users"]),
+            "--days",
+            str(SAMPLE_ARGS["days"]),
+            "--seed",
+            str(SAMPLE_ARGS["seed"]),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_truth(sample_dir: Path) -> dict[str, Any]:
+    return json.loads((sample_dir / "truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> DbtProject:
+    """The whole project built (seeds, models, unit and data tests) on the sample."""
+    project = DbtProject(
+        workdir=tmp_path_factory.mktemp("built"),
+        base_vars={"journey__generic_events_path": str(sample_dir / "events" / "*.parquet")},
+    )
+    project.run("build", "--full-refresh")
+    return project
