@@ -26,12 +26,20 @@ conversions and revenue, optional removal effects and the computation ``method``
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+try:  # optional: pyarrow (a pandas extra, pinned in constraints.txt) speeds up parsing
+    import pyarrow as pa
+    import pyarrow.compute as pa_compute
+except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests
+    pa = None
+    pa_compute = None
 
 PATH_SEPARATOR = " > "
 SUMMARY_COLUMNS = ("transformed_path", "conversions", "non_conversions", "revenue")
@@ -140,9 +148,7 @@ class AttributionResult:
     def to_frame(self) -> pd.DataFrame:
         """The result as rows of the ``attribution_channel_results`` table."""
         n = len(self.channels)
-        removal = (
-            np.full(n, np.nan) if self.removal_effects is None else self.removal_effects
-        )
+        removal = np.full(n, np.nan) if self.removal_effects is None else self.removal_effects
         return pd.DataFrame(
             {
                 "model": [self.model] * n,
@@ -205,24 +211,51 @@ def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _split_python(paths: pd.Series, separator: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Split with ``str.split``; returns ``(token codes, distinct tokens, lengths)``."""
+    pieces = [p.split(separator) for p in paths.astype(object).tolist()]
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    flat = np.fromiter(chain.from_iterable(pieces), dtype=object, count=int(lengths.sum()))
+    raw_codes, raw_names = pd.factorize(flat)
+    return raw_codes, list(raw_names), lengths
+
+
+def _split_arrow(paths: pd.Series, separator: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Same as :func:`_split_python` with pyarrow compute kernels (much faster)."""
+    values = pa.array(paths, type=pa.string())
+    if isinstance(values, pa.ChunkedArray):  # pandas' arrow strings may come chunked
+        values = values.combine_chunks()
+    pieces = pa_compute.split_pattern(values, separator)
+    lengths = pa_compute.list_value_length(pieces).to_numpy(zero_copy_only=False)
+    encoded = pa_compute.dictionary_encode(pieces.flatten())
+    raw_codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return raw_codes, encoded.dictionary.to_pylist(), lengths.astype(np.int64)
+
+
 def _encode_paths(
     paths: pd.Series, separator: str
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Split path strings and encode the channels as sorted integer codes."""
-    pieces = paths.str.split(separator, regex=False)
-    lengths = pieces.str.len().to_numpy(dtype=np.int64)
-    flat = pd.Series(pieces.explode().to_numpy(), dtype=object).str.strip()
-    if (flat == "").any():
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, bool]:
+    """Split path strings and encode the channels as sorted integer codes.
+
+    Returns ``(channel names, codes, lengths, stripped)`` where ``stripped`` says
+    whether any channel name had surrounding whitespace removed.
+    """
+    split = _split_arrow if pa is not None else _split_python
+    raw_codes, raw_names, lengths = split(paths, separator)
+    # strip whitespace on the few distinct tokens only, then re-encode sorted by name
+    stripped = pd.Index(raw_names, dtype=object).str.strip()
+    if (stripped == "").any():
         raise ValueError("a path contains an empty channel name (check the separator)")
-    raw_codes, uniques = pd.factorize(flat, sort=True)
+    name_codes, names = pd.factorize(stripped, sort=True)
     n_paths = len(lengths)
     max_len = int(lengths.max()) if n_paths else 0
     codes = np.full((n_paths, max_len), -1, dtype=np.int32)
     rows = np.repeat(np.arange(n_paths), lengths)
     starts = np.cumsum(lengths) - lengths
-    cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-    codes[rows, cols] = raw_codes
-    return tuple(str(c) for c in uniques), codes, lengths
+    cols = np.arange(len(raw_codes)) - np.repeat(starts, lengths)
+    codes[rows, cols] = name_codes[raw_codes]
+    stripped_any = bool((stripped != pd.Index(raw_names, dtype=object)).any())
+    return tuple(str(c) for c in names), codes, lengths, stripped_any
 
 
 def load_path_summary(data: Any, *, separator: str = PATH_SEPARATOR) -> PathSummary:
@@ -243,7 +276,15 @@ def load_path_summary(data: Any, *, separator: str = PATH_SEPARATOR) -> PathSumm
         return data
     frame = data if isinstance(data, pd.DataFrame) else _rows_to_frame(data)
     frame = _normalise_frame(frame)
-    channels, codes, lengths = _encode_paths(frame["transformed_path"], separator)
+    channels, codes, lengths, stripped = _encode_paths(frame["transformed_path"], separator)
+    if stripped:  # "A >  B" and "A > B" are the same path: re-render and merge once
+        frame = frame.assign(
+            transformed_path=[
+                separator.join(channels[c] for c in row[:n])
+                for row, n in zip(codes.tolist(), lengths.tolist(), strict=True)
+            ]
+        )
+        return load_path_summary(frame, separator=separator)
     return PathSummary(
         channels=channels,
         codes=codes,

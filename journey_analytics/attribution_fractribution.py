@@ -44,6 +44,7 @@ from journey_analytics.attribution_core import (
 )
 
 _COUNT_SUFFIX = re.compile(r"\(.*", re.DOTALL)
+MAX_KEY_BITS = 62
 
 
 def _conversion_probabilities(summary: PathSummary) -> dict[tuple[int, ...], float]:
@@ -66,13 +67,55 @@ def _path_shares(path: tuple[int, ...], lookup: dict[tuple[int, ...], float]) ->
     return [g / total for g in gains]
 
 
-def leave_one_out_touch_shares(summary: PathSummary) -> np.ndarray:
-    """``(n_paths, max_length)`` per-touch shares; each path's shares sum to 1."""
+def _shares_by_lookup(summary: PathSummary) -> np.ndarray:
+    """Per-touch shares with Python dict look-ups (any path length)."""
     lookup = _conversion_probabilities(summary)
     shares = np.zeros(summary.codes.shape, dtype=float)
     for row, path in enumerate(summary.path_tuples()):
         shares[row, : len(path)] = _path_shares(path, lookup)
     return shares
+
+
+def _shares_vectorised(summary: PathSummary) -> np.ndarray:
+    """Per-touch shares with integer path keys (paths as base ``m + 1`` numbers).
+
+    A path's key is ``sum_j (code_j + 1) * B**j``; deleting touch ``i`` gives
+    ``key % B**i + (key // B**(i + 1)) * B**i``, so every counterfactual key is
+    computed and looked up (``searchsorted``) without building strings.
+    """
+    base = np.int64(summary.n_channels + 1)
+    width = summary.codes.shape[1]
+    powers = base ** np.arange(width + 1, dtype=np.int64)
+    keys = (summary.codes.astype(np.int64) + 1) @ powers[:width]
+    journeys = summary.conversions + summary.non_conversions
+    own = np.divide(
+        summary.conversions, journeys, out=np.zeros(summary.n_paths), where=journeys > 0
+    )
+    order = np.argsort(keys)
+    sorted_keys, sorted_p = keys[order], own[order]
+    gains = np.zeros(summary.codes.shape, dtype=float)
+    for i in range(width):
+        counterfactual = keys % powers[i] + (keys // powers[i + 1]) * powers[i]
+        at = np.minimum(np.searchsorted(sorted_keys, counterfactual), len(sorted_keys) - 1)
+        p_counterfactual = np.where(sorted_keys[at] == counterfactual, sorted_p[at], 0.0)
+        gains[:, i] = np.maximum(own - p_counterfactual, 0.0)
+    gains[~summary.valid_mask()] = 0.0
+    gains[summary.lengths == 1, 0] = 1.0
+    total = gains.sum(axis=1)
+    shares = np.divide(gains, total[:, None], out=np.zeros_like(gains), where=total[:, None] > 0)
+    zero = np.flatnonzero(total == 0)
+    shares[zero, summary.lengths[zero] - 1] = 1.0
+    return shares
+
+
+def leave_one_out_touch_shares(summary: PathSummary) -> np.ndarray:
+    """``(n_paths, max_length)`` per-touch shares; each path's shares sum to 1."""
+    if summary.n_paths == 0:
+        return np.zeros(summary.codes.shape)
+    key_bits = summary.codes.shape[1] * np.log2(summary.n_channels + 1)
+    if key_bits < MAX_KEY_BITS:
+        return _shares_vectorised(summary)
+    return _shares_by_lookup(summary)
 
 
 def fractribution_path_shares(data: object, *, strip_count_suffix: bool = True) -> pd.DataFrame:
@@ -90,7 +133,9 @@ def fractribution_path_shares(data: object, *, strip_count_suffix: bool = True) 
         names = np.array([_COUNT_SUFFIX.sub("", str(n)) for n in names], dtype=object)
     paths = np.asarray(summary.path_strings(), dtype=object)
     rows = np.broadcast_to(np.arange(summary.n_paths)[:, None], valid.shape)[valid]
-    frame = pd.DataFrame({"transformed_path": paths[rows], "channel": names, "share": shares[valid]})
+    frame = pd.DataFrame(
+        {"transformed_path": paths[rows], "channel": names, "share": shares[valid]}
+    )
     return frame.groupby(["transformed_path", "channel"], as_index=False, sort=False).sum()
 
 

@@ -102,8 +102,8 @@ def position_based_weights(
     two = n == 2
     weights = weights + np.where(columns == 0, first_weight + two * middle_total / 2, 0.0)
     weights = weights + np.where(columns == last_col, last_weight + two * middle_total / 2, 0.0)
-    single = lengths == 1
-    weights[single, 0] = 1.0
+    if max_length:
+        weights[lengths == 1, 0] = 1.0
     return np.where(columns < lengths[:, None], weights, 0.0)
 
 

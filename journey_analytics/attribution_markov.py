@@ -54,6 +54,7 @@ from journey_analytics.attribution_core import (
 
 Solver = Literal["auto", "dense", "sparse"]
 DENSE_STATE_LIMIT = 400
+LOOKUP_TABLE_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,32 @@ def _walk_edges(
     return np.concatenate(froms), np.concatenate(tos), np.concatenate(weights), key
 
 
+def _compact_states(modulus: int, *raw: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted distinct state keys (``start`` = 0 first) and each input as indices."""
+    if modulus <= LOOKUP_TABLE_LIMIT:  # direct-address table: O(n), no sorting
+        seen = np.zeros(modulus, dtype=bool)
+        seen[0] = True
+        for array in raw:
+            seen[array] = True
+        keys = np.flatnonzero(seen)
+        index = np.cumsum(seen) - 1
+        return keys, [index[array] for array in raw]
+    keys = np.unique(np.concatenate([np.zeros(1, dtype=np.int64), *raw]))
+    return keys, [np.searchsorted(keys, array) for array in raw]
+
+
+def _count_matrix(
+    src: np.ndarray, dst: np.ndarray, weight: np.ndarray, n: int
+) -> scipy.sparse.csr_matrix:
+    """Summed transition counts as CSR (dense bincount when ``n * n`` is small)."""
+    if n * n <= LOOKUP_TABLE_LIMIT:
+        dense = np.bincount(src * n + dst, weights=weight, minlength=n * n).reshape(n, n)
+        return scipy.sparse.csr_matrix(dense)
+    counts = scipy.sparse.coo_matrix((weight, (src, dst)), shape=(n, n)).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
 def fit_markov_chain(
     data: object, *, order: int = 1, collapse_repeats: bool = False
 ) -> MarkovChain:
@@ -163,13 +190,10 @@ def fit_markov_chain(
         summary.revenue[used],
     )
     from_key, to_key, weight, final_key = _walk_edges(summary, order)
-    keys = np.unique(np.concatenate([[0], from_key, to_key, final_key]))
+    modulus = (summary.n_channels + 1) ** order
+    keys, (src, dst, final) = _compact_states(modulus, from_key, to_key, final_key)
     n = keys.shape[0]
-    src = np.searchsorted(keys, from_key)
-    dst = np.searchsorted(keys, to_key)
-    final = np.searchsorted(keys, final_key)
-    counts = scipy.sparse.coo_matrix((weight, (src, dst)), shape=(n, n)).tocsr()
-    counts.sum_duplicates()
+    counts = _count_matrix(src, dst, weight, n)
     conv = np.bincount(final, weights=summary.conversions, minlength=n)
     null = np.bincount(final, weights=summary.non_conversions, minlength=n)
     out_total = np.asarray(counts.sum(axis=1)).ravel() + conv + null

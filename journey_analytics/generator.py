@@ -295,6 +295,38 @@ EVENT_SCHEMA = pa.schema(
         pa.field("loaded_at", pa.timestamp("us"), nullable=False),
     ]
 )
+#: Low-cardinality text columns kept dictionary-encoded in memory and written as Parquet
+#: dictionary pages; they read back as plain ``string`` (the files carry no Arrow schema).
+DICTIONARY_COLUMNS: tuple[str, ...] = (
+    "event_name",
+    "page_url",
+    "page_referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "currency",
+    "properties",
+)
+#: In-memory schema of :func:`simulate_chunk` tables; ``table.cast(EVENT_SCHEMA)`` decodes.
+STORAGE_SCHEMA = pa.schema(
+    [
+        f.with_type(pa.dictionary(pa.int32(), pa.string())) if f.name in DICTIONARY_COLUMNS else f
+        for f in EVENT_SCHEMA
+    ]
+)
+
+
+def write_events(table: pa.Table, path: str | Path) -> None:
+    """Write one chunk as Parquet whose logical schema is exactly :data:`EVENT_SCHEMA`."""
+    pq.write_table(
+        table,
+        path,
+        compression="snappy",
+        use_dictionary=[*DICTIONARY_COLUMNS, "user_id", "anonymous_id"],
+        store_schema=False,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -671,7 +703,10 @@ def _tables() -> _Tables:
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: 0..99 -> its two decimal characters, as one little-endian uint16
+_DEC_PAIRS = (np.arange(100) // 10 + 48).astype(np.uint16) | (
+    (np.arange(100) % 10 + 48).astype(np.uint16) << 8
+)
 TAG_USER = 1
 TAG_DEVICE = 2
 TAG_EVENT = 3
@@ -707,18 +742,36 @@ def _hex_array(prefix: str, words: U64, valid: BoolA | None = None) -> pa.Array:
     width = len(pre) + 16
     buf = np.empty((n, width), dtype=np.uint8)
     buf[:, : len(pre)] = np.frombuffer(pre, dtype=np.uint8)
-    for k in range(16):
-        shift = np.uint64(60 - 4 * k)
-        buf[:, len(pre) + k] = _HEX[((words >> shift) & np.uint64(15)).astype(np.intp)]
+    big_endian_bytes = np.asarray(words, dtype=">u8").view(np.uint8).reshape(n, 8)
+    for part, nibble in ((0, big_endian_bytes >> 4), (1, big_endian_bytes & 15)):
+        # '0'..'9' are 48..57 and 'a'..'f' are 97..102
+        buf[:, len(pre) + part :: 2] = nibble + np.uint8(48) + (nibble > 9) * np.uint8(39)
+    return _fixed_width_strings(buf, valid)
+
+
+def _fixed_width_strings(buf: npt.NDArray[np.uint8], valid: BoolA | None) -> pa.Array:
+    """Arrow string array from an ``(n, width)`` byte matrix (one string per row)."""
+    n, width = buf.shape
     if n * width >= 2**31:
         raise ValueError("chunk too large for 32-bit string offsets; lower chunk_users")
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    data = pa.py_buffer(np.ascontiguousarray(buf))
     if valid is None or bool(valid.all()):
-        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), data)
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.StringArray.from_buffers(
-        n, pa.py_buffer(offsets), pa.py_buffer(buf), bitmap, int(n - valid.sum())
-    )
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), data, bitmap, int(n - valid.sum()))
+
+
+def _decimal_array(values: I64, valid: BoolA) -> pa.Array:
+    """Arrow strings of non-negative integers that all have 10 decimal digits."""
+    n = len(values)
+    v = np.where(valid, values, 10**9)
+    if n and (v.min() < 10**9 or v.max() >= 10**10):
+        return pa.array(values, mask=~valid).cast(pa.string())
+    buf = np.empty((n, 5), dtype=np.uint16)
+    for k in range(5):
+        buf[:, k] = _DEC_PAIRS[(v // 10 ** (8 - 2 * k)) % 100]
+    return _fixed_width_strings(buf.view(np.uint8).reshape(n, 10), valid)
 
 
 def _take(dictionary: pa.Array, codes: npt.NDArray[np.integer[Any]]) -> pa.Array:
@@ -726,6 +779,13 @@ def _take(dictionary: pa.Array, codes: npt.NDArray[np.integer[Any]]) -> pa.Array
     mask = codes < 0
     idx = pa.array(np.where(mask, 0, codes).astype(np.int32), mask=mask if mask.any() else None)
     return dictionary.take(idx)
+
+
+def _dict(dictionary: pa.Array, codes: npt.NDArray[np.integer[Any]]) -> pa.DictionaryArray:
+    """Dictionary array ``dictionary[codes]`` with nulls where ``codes < 0`` (no copying)."""
+    mask = codes < 0
+    idx = pa.array(np.where(mask, 0, codes).astype(np.int32), mask=mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(idx, dictionary)
 
 
 def _starts(counts: I64) -> I64:
@@ -986,6 +1046,7 @@ def simulate_chunk(
     signers_idx = np.flatnonzero(signer)
     cand = np.flatnonzero(max_dev > 0)
     k_shared = 0
+    shared_keys = np.zeros(0, dtype=np.int64)
     if len(cand) and len(signers_idx) >= 2:
         k_shared = max(1, round(pt.shared_computer_share_of_signers * len(signers_idx)))
         k_shared = min(k_shared, len(cand), len(signers_idx) // 2)
@@ -997,6 +1058,7 @@ def simulate_chunk(
         target[b_people] = gid[a_people] * 4
         sel = (target[vp] >= 0) & (dev == max_dev[vp])
         dev_key[sel] = target[vp[sel]]
+        shared_keys = np.unique(target[b_people])
         a_words = id_words(TAG_DEVICE, gid[a_people] * 4, config.seed)
         ua = id_words(TAG_USER, gid[a_people], config.seed)
         ub = id_words(TAG_USER, gid[b_people], config.seed)
@@ -1090,7 +1152,7 @@ def simulate_chunk(
     first_of_visit[1:] = vi_v[1:] != vi_v[:-1]
     atc = (rng.random(len(vi_v)) < pt.add_to_cart_prob) | (first_of_visit & attempt[vi_v])
     blocks.add(
-        vi_v[atc], vi_keys[atc] + 1e-6, ADD_TO_CART, t.product[prod[atc]], t.p_product[prod[atc]]
+        vi_v[atc], vi_keys[atc] + 1e-5, ADD_TO_CART, t.product[prod[atc]], t.p_product[prod[atc]]
     )
     cart_items = np.minimum(np.bincount(vi_v[atc], minlength=n_v), MAX_ITEMS)
 
@@ -1192,8 +1254,12 @@ def simulate_chunk(
     blocks.add(dp_v, 1.0 + rng.random(len(dp_v)) * 58.0, DEBUG_PING, -1, t.p_debug)
 
     ev = blocks.build()
-    order = np.lexsort((ev["key"], ev["visit"]))
+    del blocks
+    sort_key = (ev["visit"] << 27) | np.round(ev["key"] * 2**20).astype(np.int64)
+    order = np.argsort(sort_key, kind="stable")
+    del sort_key
     ev = {k: v[order] for k, v in ev.items()}
+    del order
     e_visit = ev["visit"]
     e_name = ev["name"]
     n_e = len(e_visit)
@@ -1225,6 +1291,7 @@ def simulate_chunk(
     runmax = pd.Series(wanted - before).groupby(vp).cummax().to_numpy()
     v_start = epoch_us + before + runmax
     ts = v_start[e_visit] + offset
+    del gap, cs, offset, prev_server
     v_end = v_start + duration
     stats.visits_crossing_midnight = int(
         np.count_nonzero(v_start // US_PER_DAY != v_end // US_PER_DAY)
@@ -1236,23 +1303,35 @@ def simulate_chunk(
     has_user = server | (signer[e_person] & (ev["key"] >= ident_key[e_visit]))
     user = np.where(has_user, gid[e_person], -1)
     device = np.where(server, -1, dev_key[e_visit])
-    session = np.where(server, -1, v_start[e_visit] // US_PER_S)
+    session = np.where(server, -1, e_visit)  # visit index; the id string is built per visit
+    # per-device counter: events are in (person, time) order and a device belongs to one
+    # person, except shared computers, which are renumbered in time order below
     seq = np.full(n_e, -1, dtype=np.int64)
-    client = np.flatnonzero(~server)
-    corder = client[np.lexsort((ts[client], device[client]))]
-    cdev = device[corder]
-    new_grp = np.ones(len(corder), dtype=bool)
-    new_grp[1:] = cdev[1:] != cdev[:-1]
-    pos = np.arange(len(corder), dtype=np.int64)
-    seq[corder] = pos - np.maximum.accumulate(np.where(new_grp, pos, 0)) + 1
+    e_dev = dev[e_visit]
+    person_first_event = ev_start[starts]
+    for d in range(3):
+        m = ~server & (e_dev == d)
+        cs = np.cumsum(m)
+        base = (cs - m)[person_first_event]
+        seq[m] = (cs - base[e_person])[m]
+    if len(shared_keys):
+        sh = np.flatnonzero(np.isin(device, shared_keys))
+        sh = sh[np.lexsort((ts[sh], device[sh]))]
+        sdev = device[sh]
+        new_grp = np.ones(len(sh), dtype=bool)
+        new_grp[1:] = sdev[1:] != sdev[:-1]
+        pos = np.arange(len(sh), dtype=np.int64)
+        seq[sh] = pos - np.maximum.accumulate(np.where(new_grp, pos, 0)) + 1
 
-    page = ev["page"].astype(np.int64)
-    prev_page = np.full(n_e, -1, dtype=np.int64)
+    del e_dev, m, cs, base
+    page = ev["page"]
+    prev_page = np.full(n_e, -1, dtype=np.int32)
     prev_page[1:] = page[:-1]
     ref = np.where(
         ev["explicit_ref"], ev["ref"], np.where((rank > 0) & ~server, prev_page, -1)
-    ).astype(np.int64)
-    prop = ev["prop"].astype(np.int64)
+    ).astype(np.int32)
+    del prev_page, rank
+    prop = ev["prop"]
     proj = np.flatnonzero(e_name == CREATE_PROJECT)
     if len(proj):
         pp = e_person[proj]
@@ -1261,28 +1340,29 @@ def simulate_chunk(
         k = np.arange(len(proj)) - np.maximum.accumulate(np.where(first, np.arange(len(proj)), 0))
         prop[proj] = t.p_projects[np.minimum(k + 1, MAX_PROJECT_COUNT)]
     rev = ev["revenue"]
-    currency = np.where(np.isnan(rev), -1, eur[e_person].astype(np.int64))
+    currency = np.where(np.isnan(rev), -1, eur[e_person]).astype(np.int8)
     loaded = ts + np.minimum(
         (15.0 * US_PER_S * np.exp(1.0 * rng.standard_normal(n_e))).astype(np.int64) + US_PER_S // 2,
         20 * US_PER_MIN,
     )
     cols: dict[str, npt.NDArray[Any]] = {
         "eid": (np.int64(chunk_index) << 34) | np.arange(n_e, dtype=np.int64),
-        "name": e_name.astype(np.int64),
+        "name": e_name,
         "ts": ts,
         "ts_null": np.zeros(n_e, dtype=bool),
         "user": user,
         "device": device,
         "session": session,
         "seq": seq,
-        "page": np.where(server, -1, page),
+        "page": np.where(server, -1, page).astype(np.int32),
         "ref": ref,
-        "combo": ev["combo"].astype(np.int64),
+        "combo": ev["combo"],
         "revenue": rev,
         "currency": currency,
         "prop": prop,
         "loaded": loaded,
     }
+    del ev, page, ref, prop, user, device, session, seq, loaded, has_user
 
     # ---- realised stats (clean data) --------------------------------------------------
     stats.persons = n
@@ -1325,10 +1405,16 @@ def simulate_chunk(
         e_person[e_name == USE_FEATURE], ts[e_name == USE_FEATURE], signup_ts, power, end_us
     )
 
-    cols = _add_messy_rows(cols, config.messy_rate, pt, rng, stats)
-    stats.rows_written = len(cols["eid"])
-    stats.name_counts = np.bincount(cols["name"], minlength=len(EVENT_NAMES)).astype(np.int64)
-    table = _to_arrow(cols, config.seed, t)
+    messy = _messy_rows(cols, config.messy_rate, pt, rng, stats)
+    stats.rows_written = n_e + len(messy["eid"])
+    stats.name_counts = stats.clean_name_counts + np.bincount(
+        messy["name"], minlength=len(EVENT_NAMES)
+    )
+    session_ids = _decimal_array(v_start // US_PER_S, np.ones(n_v, dtype=bool))
+    clean_table = _to_arrow(cols, config.seed, t, session_ids)
+    del cols
+    table = pa.concat_tables([clean_table, _to_arrow(messy, config.seed, t, session_ids)])
+    del clean_table
 
     persons = _persons_table(
         config.seed,
@@ -1374,14 +1460,17 @@ def _power_criterion(person: I64, ts: I64, signup_ts: I64, power: BoolA, end_us:
     )
 
 
-def _add_messy_rows(
+def _messy_rows(
     cols: dict[str, npt.NDArray[Any]],
     messy_rate: float,
     pt: PlantedParameters,
     rng: np.random.Generator,
     stats: ChunkStats,
 ) -> dict[str, npt.NDArray[Any]]:
-    """Append injected bad rows and mark late arrivals; counts go to ``stats.messy``."""
+    """Mark late arrivals in ``cols`` (in place) and return the extra bad rows to append.
+
+    Counts per kind go to ``stats.messy``.
+    """
     n_e = len(cols["eid"])
     counts = rng.binomial(n_e, np.asarray(pt.messy_kind_shares) * messy_rate)
     n_exact, n_late_dup, n_null_ts, n_no_id, n_future, n_late = (int(c) for c in counts)
@@ -1413,11 +1502,13 @@ def _add_messy_rows(
     stats.messy = np.array(
         [n_exact, n_dup - n_exact, n_null_ts, n_no_id, n_future, len(late)], dtype=np.int64
     )
-    return {k: np.concatenate([cols[k], inj[k], dup[k]]) for k in cols}
+    return {k: np.concatenate([inj[k], dup[k]]) for k in cols}
 
 
-def _to_arrow(cols: dict[str, npt.NDArray[Any]], seed: int, t: _Tables) -> pa.Table:
-    """Convert code columns to the raw event schema."""
+def _to_arrow(
+    cols: dict[str, npt.NDArray[Any]], seed: int, t: _Tables, session_ids: pa.Array
+) -> pa.Table:
+    """Convert code columns to :data:`STORAGE_SCHEMA` (dictionary-typed low-cardinality text)."""
     eid_words = id_words(TAG_EVENT, cols["eid"], seed)
     user = cols["user"]
     device = cols["device"]
@@ -1427,34 +1518,34 @@ def _to_arrow(cols: dict[str, npt.NDArray[Any]], seed: int, t: _Tables) -> pa.Ta
     cidx = np.where(has_combo, combo, 0)
 
     def utm(codes: npt.NDArray[np.int32], dictionary: pa.Array) -> pa.Array:
-        return _take(dictionary, np.where(has_combo, codes[cidx], -1))
+        return _dict(dictionary, np.where(has_combo, codes[cidx], -1))
 
     session = cols["session"]
-    session_arr = pa.array(session, mask=session < 0).cast(pa.string())
+    session_arr = _take(session_ids, session)
     seq = cols["seq"]
     rev = cols["revenue"]
     rev_null = np.isnan(rev)
     arrays = [
         _hex_array("e", eid_words),
-        _take(t.names, cols["name"]),
+        _dict(t.names, cols["name"]),
         pa.array(cols["ts"].view("datetime64[us]"), mask=ts_null if ts_null.any() else None),
         _hex_array("u", id_words(TAG_USER, np.maximum(user, 0), seed), user >= 0),
         _hex_array("a", id_words(TAG_DEVICE, np.maximum(device, 0), seed), device >= 0),
         session_arr,
         pa.array(seq, mask=seq < 0),
-        _take(t.urls, cols["page"]),
-        _take(t.urls, cols["ref"]),
+        _dict(t.urls, cols["page"]),
+        _dict(t.urls, cols["ref"]),
         utm(t.combo_source, t.utm_source_dict),
         utm(t.combo_medium, t.utm_medium_dict),
         utm(t.combo_campaign, t.utm_campaign_dict),
         utm(t.combo_content, t.utm_content_dict),
         utm(t.combo_term, t.utm_term_dict),
         pa.array(np.where(rev_null, 0.0, rev), mask=rev_null),
-        _take(t.currencies, cols["currency"]),
-        _take(t.props, cols["prop"]),
+        _dict(t.currencies, cols["currency"]),
+        _dict(t.props, cols["prop"]),
         pa.array(cols["loaded"].view("datetime64[us]")),
     ]
-    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=STORAGE_SCHEMA)
 
 
 def _persons_table(
@@ -1736,11 +1827,7 @@ def generate(
     try:
         for chunk_index, (first, size) in enumerate(bounds):
             result = simulate_chunk(config, params, chunk_index, first, size)
-            pq.write_table(
-                result.table,
-                events_dir / f"part-{chunk_index:05d}.parquet",
-                compression="snappy",
-            )
+            write_events(result.table, events_dir / f"part-{chunk_index:05d}.parquet")
             totals.merge(result.stats)
             persons = result.persons
             if persons_writer is None:

@@ -56,8 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument(
         "--models",
         default=",".join(DEFAULT_MODELS),
-        help=f"comma-separated subset of: {', '.join(AVAILABLE_MODELS)} "
-        f"(default: %(default)s)",
+        help=f"comma-separated subset of: {', '.join(AVAILABLE_MODELS)} (default: %(default)s)",
     )
     models.add_argument(
         "--markov-order", default="1", help="Markov order(s), e.g. 1 or 1,2,3 (default: 1)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,5 +50,11 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> 
         workdir=tmp_path_factory.mktemp("built"),
         base_vars={"journey__generic_events_path": str(sample_dir / "events" / "*.parquet")},
     )
-    project.run("build", "--full-refresh")
+    project.run("build", "--full-refresh", *extra_selection())
     return project
+
+
+def extra_selection() -> list[str]:
+    """Optional `--exclude` from JOURNEY_TEST_EXCLUDE (space-separated selectors), for local runs."""
+    excluded = os.environ.get("JOURNEY_TEST_EXCLUDE", "").split()
+    return ["--exclude", *excluded] if excluded else []

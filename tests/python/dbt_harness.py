@@ -45,9 +45,7 @@ class DbtProject:
     def database_path(self) -> Path:
         return self.workdir / "journey.duckdb"
 
-    def run(
-        self, *args: str, vars: dict[str, Any] | None = None, expect_ok: bool = True
-    ) -> Any:
+    def run(self, *args: str, vars: dict[str, Any] | None = None, expect_ok: bool = True) -> Any:
         """Invoke dbt with the given arguments; raise with the log tail when it fails."""
         from dbt.cli.main import dbtRunner
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from journey_analytics import attribution_core
 from journey_analytics.attribution import (
     AVAILABLE_MODELS,
     RESULT_COLUMNS,
@@ -27,6 +29,7 @@ def load_script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
 
@@ -57,10 +60,45 @@ def test_whitespace_and_duplicates_are_merged() -> None:
     assert summary.revenue.tolist() == [5.0]
 
 
+def test_python_and_arrow_splitting_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = pd.read_csv(UPSTREAM_SUMMARY)
+    fast = load_path_summary(frame)
+    monkeypatch.setattr(attribution_core, "pa", None)
+    slow = load_path_summary(frame)
+    assert fast.channels == slow.channels
+    np.testing.assert_array_equal(fast.codes, slow.codes)
+    custom = load_path_summary(
+        pd.DataFrame(
+            {
+                "transformed_path": ["a|b", " a | b "],
+                "conversions": [1, 1],
+                "non_conversions": [0, 0],
+            }
+        ),
+        separator="|",
+    )
+    assert custom.path_strings() == ["a > b"] and custom.conversions.tolist() == [2.0]
+
+
 def test_empty_paths_are_dropped_with_warning() -> None:
     with pytest.warns(UserWarning, match="empty path"):
         summary = load_path_summary([("", 3, 1, 0.0), (None, 1, 0, 0.0), ("A", 1, 1, 0.0)])
     assert summary.path_strings() == ["A"]
+
+
+def test_empty_summary_gives_empty_table() -> None:
+    empty = pd.DataFrame(columns=["transformed_path", "conversions", "non_conversions", "revenue"])
+    table = attribute_path_summary(empty, models=AVAILABLE_MODELS)
+    assert table.empty and list(table.columns) == list(RESULT_COLUMNS)
+
+
+def test_chunked_arrow_strings_are_parsed() -> None:
+    parts = [
+        pd.DataFrame({"transformed_path": [path], "conversions": [1], "non_conversions": [1]})
+        for path in ("A > B", "B > C")
+    ]
+    frame = pd.concat(parts, ignore_index=True).astype({"transformed_path": "str"})
+    assert load_path_summary(frame).path_strings() == ["A > B", "B > C"]
 
 
 def test_bad_input_is_rejected() -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from fractions import Fraction as F
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from journey_analytics import attribution_fractribution
 from journey_analytics.attribution import (
     fractribution_attribution,
     fractribution_path_shares,
     last_touch,
+    load_path_summary,
 )
+from journey_analytics.attribution_fractribution import leave_one_out_touch_shares
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attribution"
 UPSTREAM = FIXTURES / "fractribution"
@@ -76,8 +80,8 @@ def test_conformance_per_path_shares() -> None:
 #   Direct = 3 (own path) + 350/647, Organic_Search = 1 + 297/647, Video = 1
 def test_upstream_by_hand() -> None:
     result = fractribution_attribution(upstream_summary()).as_dict()
-    assert result["Direct"] == pytest.approx(float(3 + F(350, 647)), abs=1e-12)
-    assert result["Organic_Search"] == pytest.approx(float(1 + F(297, 647)), abs=1e-12)
+    assert result["Direct"] == pytest.approx(float(3 + Fraction(350, 647)), abs=1e-12)
+    assert result["Organic_Search"] == pytest.approx(float(1 + Fraction(297, 647)), abs=1e-12)
     assert result["Video"] == pytest.approx(1.0)
 
 
@@ -143,3 +147,23 @@ def test_count_suffix_is_merged() -> None:
     kept = fractribution_attribution(rows, strip_count_suffix=False)
     assert kept.channels == ("Direct(1)", "Direct(2)", "Email(1)")
     assert result.conversions.sum() == pytest.approx(2.0)
+
+
+def test_vectorised_and_lookup_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # random summary with loops, repeats and absent counterfactuals
+    rng = np.random.default_rng(3)
+    paths = {" > ".join(rng.choice(list("ABCDE"), size=rng.integers(1, 6))) for _ in range(300)}
+    frame = pd.DataFrame(
+        {
+            "transformed_path": sorted(paths),
+            "conversions": rng.integers(0, 4, len(paths)),
+            "non_conversions": rng.integers(0, 6, len(paths)),
+            "revenue": rng.uniform(0, 9, len(paths)),
+        }
+    )
+    summary = load_path_summary(frame)
+    vectorised = leave_one_out_touch_shares(summary)
+    monkeypatch.setattr(attribution_fractribution, "MAX_KEY_BITS", 0)
+    by_lookup = leave_one_out_touch_shares(summary)
+    np.testing.assert_allclose(vectorised, by_lookup, atol=1e-15)
+    np.testing.assert_allclose(by_lookup.sum(axis=1), 1.0)

@@ -6,7 +6,7 @@ worked out by hand in the comments.
 
 from __future__ import annotations
 
-from fractions import Fraction as F
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -44,15 +44,15 @@ def test_two_channels_all_heuristics() -> None:
     check(last_touch(data), {"A": 0, "B": 2}, {"A": 0, "B": 30})
     check(last_non_direct(data), {"A": 0, "B": 2}, {"A": 0, "B": 30})
     # linear: A > B gives 1/2 each; B gives B 1 -> A 1/2, B 3/2; revenue A 5, B 5 + 20
-    check(linear(data), {"A": F(1, 2), "B": F(3, 2)}, {"A": 5, "B": 25})
+    check(linear(data), {"A": Fraction(1, 2), "B": Fraction(3, 2)}, {"A": 5, "B": 25})
     # two touches: 40 + 20/2 = 50% each, same as linear
-    check(position_based(data), {"A": F(1, 2), "B": F(3, 2)}, {"A": 5, "B": 25})
+    check(position_based(data), {"A": Fraction(1, 2), "B": Fraction(3, 2)}, {"A": 5, "B": 25})
 
 
 def test_position_based_two_touches_custom_weights() -> None:
     # first 0.3, last 0.5, middle 0.2 split over both ends: A 0.4, B 0.6 of A > B
     result = position_based(case("two_channels"), first_weight=0.3, last_weight=0.5)
-    check(result, {"A": F(2, 5), "B": F(1) + F(3, 5)}, {"A": 4, "B": 26})
+    check(result, {"A": Fraction(2, 5), "B": Fraction(1) + Fraction(3, 5)}, {"A": 4, "B": 26})
 
 
 # three_channels: A > B > C (2 conv, rev 100), A > C (1, 30), B (1, 20), C (0)
@@ -66,14 +66,14 @@ def test_three_channels_all_heuristics() -> None:
     # revenue: ABC 100/3 each; AC 15 each; B 20
     check(
         linear(data),
-        {"A": F(7, 6), "B": F(5, 3), "C": F(7, 6)},
-        {"A": F(100, 3) + 15, "B": F(100, 3) + 20, "C": F(100, 3) + 15},
+        {"A": Fraction(7, 6), "B": Fraction(5, 3), "C": Fraction(7, 6)},
+        {"A": Fraction(100, 3) + 15, "B": Fraction(100, 3) + 20, "C": Fraction(100, 3) + 15},
     )
     # position: ABC -> A .4, B .2, C .4 (x2 conv); AC -> .5/.5; B -> 1
     # A = .8 + .5 = 1.3, B = .4 + 1 = 1.4, C = .8 + .5 = 1.3
     check(
         position_based(data),
-        {"A": F(13, 10), "B": F(14, 10), "C": F(13, 10)},
+        {"A": Fraction(13, 10), "B": Fraction(14, 10), "C": Fraction(13, 10)},
         {"A": 40 + 15, "B": 20 + 20, "C": 40 + 15},
     )
 
@@ -85,12 +85,16 @@ def test_loop_all_heuristics() -> None:
     check(last_touch(data), {"A": 2, "B": 0}, {"A": 15, "B": 0})
     # linear: ABA -> A 2/3, B 1/3; BA -> 1/2 each => A 7/6, B 5/6
     # revenue: A 20/3 + 5/2 = 55/6, B 10/3 + 5/2 = 35/6
-    check(linear(data), {"A": F(7, 6), "B": F(5, 6)}, {"A": F(55, 6), "B": F(35, 6)})
+    check(
+        linear(data),
+        {"A": Fraction(7, 6), "B": Fraction(5, 6)},
+        {"A": Fraction(55, 6), "B": Fraction(35, 6)},
+    )
     # position: ABA -> first A .4 + last A .4, B .2; BA -> .5/.5 => A 1.3, B .7
     check(
         position_based(data),
-        {"A": F(13, 10), "B": F(7, 10)},
-        {"A": F(21, 2), "B": F(9, 2)},
+        {"A": Fraction(13, 10), "B": Fraction(7, 10)},
+        {"A": Fraction(21, 2), "B": Fraction(9, 2)},
     )
 
 
@@ -101,14 +105,18 @@ def test_repeats_all_heuristics() -> None:
     check(last_touch(data), {"A": 0, "B": 3}, {"A": 0, "B": 36})
     # linear keeps repeats: AAB -> A 2/3, B 1/3; AB -> 1/2 each; B -> 1
     # A = 7/6, B = 11/6; revenue A 20/3 + 10 = 50/3, B 10/3 + 10 + 6 = 58/3
-    check(linear(data), {"A": F(7, 6), "B": F(11, 6)}, {"A": F(50, 3), "B": F(58, 3)})
+    check(
+        linear(data),
+        {"A": Fraction(7, 6), "B": Fraction(11, 6)},
+        {"A": Fraction(50, 3), "B": Fraction(58, 3)},
+    )
     # position: AAB -> A .4 (first) + .2 (middle), B .4; AB .5/.5; B 1
     # A = .6 + .5 = 1.1, B = .4 + .5 + 1 = 1.9; revenue A 6 + 10, B 4 + 10 + 6
-    check(position_based(data), {"A": F(11, 10), "B": F(19, 10)}, {"A": 16, "B": 20})
+    check(position_based(data), {"A": Fraction(11, 10), "B": Fraction(19, 10)}, {"A": 16, "B": 20})
     # custom 0.3 / 0.5 on AAB: A .3 + .2, B .5; AB: A .3 + .1, B .5 + .1; B: 1
     check(
         position_based(data, first_weight=0.3, last_weight=0.5),
-        {"A": F(1, 2) + F(2, 5), "B": F(1, 2) + F(3, 5) + 1},
+        {"A": Fraction(1, 2) + Fraction(2, 5), "B": Fraction(1, 2) + Fraction(3, 5) + 1},
         {"A": 5 + 8, "B": 5 + 12 + 6},
     )
 
@@ -130,8 +138,12 @@ def test_last_non_direct_and_names_with_spaces() -> None:
     # linear: path1 Direct 2/3 x 2, Paid 1/3 x 2; Direct 1; path3 Email 1/3, Direct 2/3
     check(
         linear(data),
-        {"Direct": F(4, 3) + 1 + F(2, 3), "Paid Search": F(2, 3), "Email_Newsletter": F(1, 3)},
-        {"Direct": 70, "Paid Search": F(50, 3), "Email_Newsletter": F(40, 3)},
+        {
+            "Direct": Fraction(4, 3) + 1 + Fraction(2, 3),
+            "Paid Search": Fraction(2, 3),
+            "Email_Newsletter": Fraction(1, 3),
+        },
+        {"Direct": 70, "Paid Search": Fraction(50, 3), "Email_Newsletter": Fraction(40, 3)},
     )
 
 
@@ -150,13 +162,13 @@ def test_time_decay_half_life() -> None:
     # conversion 2: B at 48 h and B at 0 h -> B 1
     conversions = [[("A", 0.0), ("B", 24.0)], [("B", 48.0), ("B", 0.0)]]
     result = time_decay(conversions, half_life_hours=24.0, revenue=[30.0, 10.0])
-    check(result, {"A": F(2, 3), "B": F(4, 3)}, {"A": 20, "B": 20})
+    check(result, {"A": Fraction(2, 3), "B": Fraction(4, 3)}, {"A": 20, "B": 20})
 
 
 def test_time_decay_three_touches() -> None:
     # weights 2^0, 2^-1, 2^-2 = 4/7, 2/7, 1/7 with half-life 7 h at 0, 7, 14 h
     result = time_decay([[("X", 0), ("Y", 7), ("Z", 14)]], half_life_hours=7)
-    check(result, {"X": F(4, 7), "Y": F(2, 7), "Z": F(1, 7)}, {})
+    check(result, {"X": Fraction(4, 7), "Y": Fraction(2, 7), "Z": Fraction(1, 7)}, {})
 
 
 def test_time_decay_rejects_bad_input() -> None:

@@ -8,13 +8,14 @@ shares no code with the module under test.
 from __future__ import annotations
 
 import random
-from fractions import Fraction as F
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from journey_analytics import attribution_markov
 from journey_analytics.attribution import fit_markov_chain, markov_attribution
 from journey_analytics.attribution_markov import absorption_probability, removal_effects
 
@@ -44,7 +45,7 @@ def shares_check(result, effects: dict, total_conv, total_rev) -> None:
 def test_two_channels_order_1() -> None:
     result = markov_attribution(case("two_channels"), order=1)
     assert result.details["conversion_probability"] == pytest.approx(1 / 3)
-    shares_check(result, {"A": F(2, 5), "B": F(1)}, 2, 30)
+    shares_check(result, {"A": Fraction(2, 5), "B": Fraction(1)}, 2, 30)
 
 
 # two_channels, order 2: states (), (s,A), (s,B), (A,B)
@@ -54,7 +55,7 @@ def test_two_channels_order_1() -> None:
 def test_two_channels_order_2() -> None:
     result = markov_attribution(case("two_channels"), order=2)
     assert result.details["conversion_probability"] == pytest.approx(1 / 3)
-    shares_check(result, {"A": F(1, 2), "B": F(1)}, 2, 30)
+    shares_check(result, {"A": Fraction(1, 2), "B": Fraction(1)}, 2, 30)
 
 
 # three_channels, order 1 (12 journeys, 4 conversions):
@@ -68,7 +69,7 @@ def test_two_channels_order_2() -> None:
 #   sum RE = 59/30: A gets 4 * 20/59 = 80/59, B 66/59, C 90/59
 def test_three_channels_order_1() -> None:
     result = markov_attribution(case("three_channels"), order=1)
-    shares_check(result, {"A": F(2, 3), "B": F(11, 20), "C": F(3, 4)}, 4, 150)
+    shares_check(result, {"A": Fraction(2, 3), "B": Fraction(11, 20), "C": Fraction(3, 4)}, 4, 150)
     assert result.conversions.tolist() == pytest.approx([80 / 59, 66 / 59, 90 / 59])
 
 
@@ -80,7 +81,9 @@ def test_three_channels_order_2_and_3() -> None:
     for order in (2, 3):
         result = markov_attribution(case("three_channels"), order=order)
         assert result.details["conversion_probability"] == pytest.approx(1 / 3)
-        shares_check(result, {"A": F(3, 4), "B": F(3, 4), "C": F(3, 4)}, 4, 150)
+        shares_check(
+            result, {"A": Fraction(3, 4), "B": Fraction(3, 4), "C": Fraction(3, 4)}, 4, 150
+        )
 
 
 # loop (8 journeys, 2 conversions): start->A 4/8, start->B 4/8
@@ -90,7 +93,7 @@ def test_three_channels_order_2_and_3() -> None:
 def test_loop_order_1() -> None:
     result = markov_attribution(case("loop"), order=1)
     assert result.details["conversion_probability"] == pytest.approx(1 / 4)
-    shares_check(result, {"A": F(1), "B": F(3, 5)}, 2, 15)
+    shares_check(result, {"A": Fraction(1), "B": Fraction(3, 5)}, 2, 15)
     assert result.as_dict() == pytest.approx({"A": 5 / 4, "B": 3 / 4})
 
 
@@ -102,7 +105,7 @@ def test_repeats_order_1_and_collapse() -> None:
     for collapse in (False, True):
         result = markov_attribution(case("repeats"), order=1, collapse_repeats=collapse)
         assert result.details["conversion_probability"] == pytest.approx(3 / 8)
-        shares_check(result, {"A": F(2, 3), "B": F(1)}, 3, 36)
+        shares_check(result, {"A": Fraction(2, 3), "B": Fraction(1)}, 3, 36)
         assert result.as_dict() == pytest.approx({"A": 6 / 5, "B": 9 / 5})
 
 
@@ -112,27 +115,27 @@ def test_repeats_order_1_and_collapse() -> None:
 #   no A: 1/8 -> RE_A = 2/3; no B: 0 -> RE_B = 1 (same as order 1 here)
 def test_repeats_order_2() -> None:
     result = markov_attribution(case("repeats"), order=2)
-    shares_check(result, {"A": F(2, 3), "B": F(1)}, 3, 36)
+    shares_check(result, {"A": Fraction(2, 3), "B": Fraction(1)}, 3, 36)
     assert result.details["n_states"] == 5  # (), (s,A), (s,B), (A,A), (A,B)
-    assert markov_attribution(case("repeats"), order=2, collapse_repeats=True).details[
-        "n_states"
-    ] == 4
+    assert (
+        markov_attribution(case("repeats"), order=2, collapse_repeats=True).details["n_states"] == 4
+    )
 
 
 # ---------------------------------------------------------------- independent check
-def fraction_absorption(transitions: dict, removed: set) -> F:
+def fraction_absorption(transitions: dict, removed: set) -> Fraction:
     """Solve x_s = sum_t P(s,t) x_t, x_conv = 1, x_null = 0 exactly (Gauss-Jordan)."""
     states = [s for s in transitions if s not in removed]
     index = {s: i for i, s in enumerate(states)}
     n = len(states)
-    matrix = [[F(0)] * (n + 1) for _ in range(n)]
+    matrix = [[Fraction(0)] * (n + 1) for _ in range(n)]
     for s in states:
         row = matrix[index[s]]
         out = transitions[s]
         total = sum(out.values())
         row[index[s]] += 1
         for t, count in out.items():
-            p = F(count) / total
+            p = Fraction(count) / total
             if t == CONV:
                 row[n] += p
             elif t != NULL and t not in removed:
@@ -197,7 +200,7 @@ def test_against_exact_rational_solver(order: int, seed: int) -> None:
     base = fraction_absorption(transitions, set())
     # the ML chain reproduces the observed conversion rate, at every order
     total_conv = sum(c for _, c, _ in rows)
-    assert base == F(total_conv, sum(c + n for _, c, n in rows))
+    assert base == Fraction(total_conv, sum(c + n for _, c, n in rows))
     result = markov_attribution(frame, order=order)
     assert result.details["conversion_probability"] == pytest.approx(float(base), abs=1e-12)
     for channel, effect in zip(result.channels, result.removal_effects, strict=True):
@@ -210,9 +213,7 @@ def test_against_exact_rational_solver(order: int, seed: int) -> None:
 def synthetic_summary(seed: int, n_channels: int = 6, n_paths: int = 300) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     names = [f"Channel {i}_x" for i in range(n_channels)]
-    paths = {
-        " > ".join(rng.choice(names, size=rng.integers(1, 7))): None for _ in range(n_paths)
-    }
+    paths = {" > ".join(rng.choice(names, size=rng.integers(1, 7))): None for _ in range(n_paths)}
     n = len(paths)
     return pd.DataFrame(
         {
@@ -243,6 +244,19 @@ def test_dense_and_sparse_solvers_agree(order: int) -> None:
     sparse = removal_effects(chain, solver="sparse")
     assert dense[0] == pytest.approx(sparse[0], rel=1e-12)
     np.testing.assert_allclose(dense[1], sparse[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 3])
+def test_lookup_table_and_sorting_paths_agree(order: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = synthetic_summary(seed=20 + order)
+    fast = markov_attribution(data, order=order)
+    monkeypatch.setattr(attribution_markov, "LOOKUP_TABLE_LIMIT", 0)
+    slow = markov_attribution(data, order=order)
+    assert fast.details["n_states"] == slow.details["n_states"]
+    assert fast.details["conversion_probability"] == pytest.approx(
+        slow.details["conversion_probability"], rel=1e-12
+    )
+    np.testing.assert_allclose(fast.removal_effects, slow.removal_effects, atol=1e-12)
 
 
 def test_simulation_loose_cross_check() -> None:

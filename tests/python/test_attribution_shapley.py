@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from fractions import Fraction as F
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +40,15 @@ def approx_dict(expected: dict) -> dict:
 def test_two_channels() -> None:
     data = case("two_channels")
     conversions = shapley_attribution(data, value_function="conversions")
-    assert conversions.as_dict() == approx_dict({"A": F(1, 2), "B": F(3, 2)})
+    assert conversions.as_dict() == approx_dict({"A": Fraction(1, 2), "B": Fraction(3, 2)})
     assert conversions.method == "exact"
     rate = shapley_attribution(data, value_function="conversion_rate")
     assert rate.details["shapley_values"].tolist() == pytest.approx([0, 1 / 3])
     assert rate.as_dict() == approx_dict({"A": 0, "B": 2})
     assert rate.revenue_dict() == approx_dict({"A": 0, "B": 30})
-    assert simplified_shapley(data).as_dict() == approx_dict({"A": F(1, 2), "B": F(3, 2)})
+    assert simplified_shapley(data).as_dict() == approx_dict(
+        {"A": Fraction(1, 2), "B": Fraction(3, 2)}
+    )
     # simplified revenue: A > B's 10 split 5/5, B's 20 to B
     assert simplified_shapley(data).revenue_dict() == approx_dict({"A": 5, "B": 25})
 
@@ -60,7 +62,7 @@ def test_two_channels() -> None:
 #     sum = 24/72 = 1/3 = v(ABC); credit = 4 * phi / (1/3): A 2/3, B 25/6, C -5/6
 def test_three_channels() -> None:
     data = case("three_channels")
-    expected_simplified = {"A": F(7, 6), "B": F(5, 3), "C": F(7, 6)}
+    expected_simplified = {"A": Fraction(7, 6), "B": Fraction(5, 3), "C": Fraction(7, 6)}
     assert shapley_attribution(data, value_function="conversions").as_dict() == approx_dict(
         expected_simplified
     )
@@ -68,7 +70,9 @@ def test_three_channels() -> None:
     phi = exact_shapley_values(data, "conversion_rate")
     assert phi.tolist() == pytest.approx([1 / 18, 25 / 72, -5 / 72], abs=1e-12)
     rate = shapley_attribution(data)
-    assert rate.as_dict() == approx_dict({"A": F(2, 3), "B": F(25, 6), "C": F(-5, 6)})
+    assert rate.as_dict() == approx_dict(
+        {"A": Fraction(2, 3), "B": Fraction(25, 6), "C": Fraction(-5, 6)}
+    )
     assert rate.revenue.sum() == pytest.approx(150)
 
 
@@ -83,7 +87,13 @@ def test_loop_symmetric() -> None:
     table = ordered_shapley(data).details["by_position"]
     got = {(r.channel, r.touch_position): r.attributed_conversions for r in table.itertuples()}
     assert got == approx_dict(
-        {("A", 1): F(1, 4), ("A", 2): F(1, 2), ("A", 3): F(1, 4), ("B", 1): F(1, 2), ("B", 2): F(1, 2)}
+        {
+            ("A", 1): Fraction(1, 4),
+            ("A", 2): Fraction(1, 2),
+            ("A", 3): Fraction(1, 4),
+            ("B", 1): Fraction(1, 2),
+            ("B", 2): Fraction(1, 2),
+        }
     )
     revenue = {(r.channel, r.touch_position): r.attributed_revenue for r in table.itertuples()}
     # A > B > A revenue 10: A@1 2.5, B@2 5, A@3 2.5; B > A revenue 5: B@1 2.5, A@2 2.5
@@ -102,12 +112,20 @@ def test_repeats() -> None:
     assert shapley_attribution(data, value_function="conversions").as_dict() == approx_dict(
         {"A": 1, "B": 2}
     )
-    assert shapley_attribution(data).as_dict() == approx_dict({"A": F(-1, 2), "B": F(7, 2)})
+    assert shapley_attribution(data).as_dict() == approx_dict(
+        {"A": Fraction(-1, 2), "B": Fraction(7, 2)}
+    )
     # ordered: A > A > B: A@1 1/4, A@2 1/4, B@3 1/2; A > B: A@1 1/2, B@2 1/2; B: B@1 1
     table = ordered_shapley(data).details["by_position"]
     got = {(r.channel, r.touch_position): r.attributed_conversions for r in table.itertuples()}
     assert got == approx_dict(
-        {("A", 1): F(3, 4), ("A", 2): F(1, 4), ("B", 1): 1, ("B", 2): F(1, 2), ("B", 3): F(1, 2)}
+        {
+            ("A", 1): Fraction(3, 4),
+            ("A", 2): Fraction(1, 4),
+            ("B", 1): 1,
+            ("B", 2): Fraction(1, 2),
+            ("B", 3): Fraction(1, 2),
+        }
     )
     assert ordered_shapley(data).as_dict() == approx_dict({"A": 1, "B": 2})
 
@@ -117,17 +135,17 @@ def brute_force_shapley(rows, value_function: str) -> dict:
     """Average marginal contribution over all orderings, with exact fractions."""
     channels = sorted({c for path, _, _ in rows for c in path})
 
-    def value(coalition: frozenset) -> F:
+    def value(coalition: frozenset) -> Fraction:
         inside = [(c, n) for path, c, n in rows if set(path) <= coalition]
         conv = sum(c for c, _ in inside)
         if not coalition:
-            return F(0)
+            return Fraction(0)
         if value_function == "conversions":
-            return F(conv)
+            return Fraction(conv)
         total = sum(c + n for c, n in inside)
-        return F(conv, total) if total else F(0)
+        return Fraction(conv, total) if total else Fraction(0)
 
-    totals = dict.fromkeys(channels, F(0))
+    totals = dict.fromkeys(channels, Fraction(0))
     for order in itertools.permutations(channels):
         coalition: frozenset = frozenset()
         for channel in order:

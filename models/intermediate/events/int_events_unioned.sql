@@ -5,6 +5,6 @@
 {%- set sources = journey.enabled_event_sources() -%}
 
 {% for model_name in sources %}
-select * from {{ ref(model_name) }}
-{% if not loop.last %}union all{% endif %}
+    select * from {{ ref(model_name) }}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

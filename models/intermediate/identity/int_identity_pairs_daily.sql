@@ -7,6 +7,8 @@
     )
 }}
 
+{%- set lookback_days = (var('journey__lookback_hours') / 24) | round(0, 'ceil') | int -%}
+
 {#- Each day an anonymous id was seen with a user id: the evidence identity stitching uses. -#}
 with events as (
 
@@ -14,12 +16,12 @@ with events as (
     where
         anonymous_id is not null
         and user_id is not null
-        {% if journey.is_incremental_run() %}
-            and {{ dbt.date_trunc('day', 'event_at') }} >= (
-                select {{ dbt.dateadd('day', -1 * ((var('journey__lookback_hours') / 24) | round(0, 'ceil') | int), 'max(seen_date)') }}
-                from {{ this }}
-            )
-        {% endif %}
+    {% if journey.is_incremental_run() %}
+        and {{ dbt.date_trunc('day', 'event_at') }} >= (
+            select {{ dbt.dateadd('day', -1 * lookback_days, 'max(seen_date)') }}
+            from {{ this }}
+        )
+    {% endif %}
 
 ),
 

@@ -116,7 +116,8 @@ gap_sessions as (
 
 ),
 
-{% if var('journey__session_split_on_campaign_change') %}
+{%- set split_on_campaign = var('journey__session_split_on_campaign_change') %}
+{% if split_on_campaign %}
 gap_numbered as (
 
     select
@@ -128,35 +129,31 @@ gap_numbered as (
     from gap_sessions
 
 ),
-
-campaign_aware as (
-
-    -- a utm_campaign that differs from the last one seen in the same session splits it
-    select
-        *,
-        case
-            when is_gap_start = 1 then 1
-            when utm_campaign is not null
-                and utm_campaign <> last_value(utm_campaign ignore nulls) over (
-                    partition by actor_id, gap_session_number
-                    order by {{ journey.event_order() }}
-                    rows between unbounded preceding and 1 preceding
-                ) then 1
-            else 0
-        end as is_session_start
-    from gap_numbered
-
-),
-{% else %}
-campaign_aware as (
-
-    select
-        *,
-        is_gap_start as is_session_start
-    from gap_sessions
-
-),
 {% endif %}
+
+campaign_aware as (
+
+    -- with the campaign split, a utm_campaign that differs from the last one seen in the same
+    -- session starts a new session
+    select
+        *,
+        {% if split_on_campaign %}
+            case
+                when is_gap_start = 1 then 1
+                when utm_campaign is not null
+                    and utm_campaign <> last_value(utm_campaign ignore nulls) over (
+                        partition by actor_id, gap_session_number
+                        order by {{ journey.event_order() }}
+                        rows between unbounded preceding and 1 preceding
+                    ) then 1
+                else 0
+            end
+        {% else %}
+            is_gap_start
+        {% endif %} as is_session_start
+    from {% if split_on_campaign %}gap_numbered{% else %}gap_sessions{% endif %}
+
+),
 
 numbered as (
 

@@ -32,7 +32,7 @@ with events as (
 source_categories as (
 
     select
-        lower(source) as source,
+        lower(source) as category_source,
         min(source_category) as source_category
     from {{ ref('journey_source_categories') }}
     group by 1
@@ -103,7 +103,8 @@ traffic as (
         case
             when entry_events.utm_source is not null or entry_events.utm_medium is not null
                 then coalesce(entry_events.utm_source, '(not set)')
-            when entry_events.referrer_host is not null
+            when
+                entry_events.referrer_host is not null
                 and entry_events.referrer_host <> coalesce(entry_events.page_host, '')
                 then entry_events.referrer_host
             else '(direct)'
@@ -111,7 +112,8 @@ traffic as (
         case
             when entry_events.utm_source is not null or entry_events.utm_medium is not null
                 then coalesce(entry_events.utm_medium, '(not set)')
-            when entry_events.referrer_host is not null
+            when
+                entry_events.referrer_host is not null
                 and entry_events.referrer_host <> coalesce(entry_events.page_host, '')
                 then 'referral'
             else '(none)'
@@ -127,14 +129,15 @@ traffic_categorised as (
         source_categories.source_category,
         -- a search engine's referrer without utm tags is organic search, as GA4 records it
         case
-            when traffic.referral_medium = 'referral'
+            when
+                traffic.referral_medium = 'referral'
                 and source_categories.source_category = 'SOURCE_CATEGORY_SEARCH'
                 then 'organic'
             else traffic.referral_medium
         end as traffic_medium
     from traffic
     left join source_categories
-        on lower(traffic.traffic_source) = source_categories.source
+        on lower(traffic.traffic_source) = source_categories.category_source
 
 ),
 

@@ -46,10 +46,10 @@ duplicate_copies as (
         where
             quarantine_reason is null
             and event_id in (
-                select event_id
-                from validated
-                where quarantine_reason is null
-                group by event_id
+                select valid_events.event_id
+                from validated as valid_events
+                where valid_events.quarantine_reason is null
+                group by valid_events.event_id
                 having count(*) > 1
             )
     ) as ranked
