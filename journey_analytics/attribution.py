@@ -157,7 +157,7 @@ def _runners(
 def attribute_path_summary(
     df: object,
     *,
-    models: str | Iterable[str] = DEFAULT_MODELS,
+    models: str | Iterable[str] | None = DEFAULT_MODELS,
     markov_order: int | Iterable[int] = 1,
     collapse_repeats: bool = False,
     shapley_value_function: ValueFunction = "conversion_rate",
@@ -165,14 +165,18 @@ def attribute_path_summary(
     force_exact: bool = False,
     n_permutations: int = 1000,
     seed: int = 0,
-    direct_channels: Iterable[str] = DEFAULT_DIRECT_CHANNELS,
+    direct_channels: Iterable[str] | None = DEFAULT_DIRECT_CHANNELS,
     position_weights: tuple[float, float] = (0.4, 0.4),
 ) -> pd.DataFrame:
     """Run several attribution models and return one long result table.
 
+    Time decay is not offered here: it needs touch timestamps, which a path summary
+    does not carry (use :func:`time_decay` on per-conversion touch lists).
+
     Args:
         df: path summary (DataFrame, list of tuples or :class:`PathSummary`).
-        models: names from :data:`AVAILABLE_MODELS` (list or comma-separated string).
+        models: names from :data:`AVAILABLE_MODELS` (list or comma-separated string);
+            ``None`` means :data:`DEFAULT_MODELS`.
         markov_order: one order or several (each gives a ``markov_order_<k>`` model).
         collapse_repeats: merge consecutive repeated channels for the Markov models.
         shapley_value_function: ``"conversion_rate"`` or ``"conversions"``.
@@ -180,14 +184,15 @@ def attribute_path_summary(
         force_exact: always compute the exact Shapley value.
         n_permutations: permutations for the sampling approximation.
         seed: seed for the sampling approximation.
-        direct_channels: channel names treated as direct by ``last_non_direct``.
+        direct_channels: channel names treated as direct by ``last_non_direct``
+            (``None`` means ``("Direct",)``).
         position_weights: ``(first, last)`` shares of ``position_based``.
 
     Returns:
         DataFrame with columns ``model``, ``channel``, ``attributed_conversions``,
         ``attributed_revenue``, ``removal_effect`` (NaN unless Markov) and ``method``.
     """
-    names = _as_list(models)
+    names = _as_list(DEFAULT_MODELS if models is None else models)
     unknown = sorted(set(names) - set(AVAILABLE_MODELS))
     if unknown:
         raise ValueError(f"unknown model(s): {', '.join(unknown)}")
@@ -201,7 +206,9 @@ def attribute_path_summary(
         force_exact=force_exact,
         n_permutations=n_permutations,
         seed=seed,
-        direct_channels=tuple(direct_channels),
+        direct_channels=tuple(
+            DEFAULT_DIRECT_CHANNELS if direct_channels is None else direct_channels
+        ),
         position_weights=position_weights,
     )
     frames = [result.to_frame() for name in names for result in runners[name]()]

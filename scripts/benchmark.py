@@ -69,19 +69,26 @@ def write_profiles(directory: Path, database: Path, threads: int) -> None:
 
 
 def split_last_load_day(sample: Path, base: Path, increment: Path) -> tuple[int, int]:
-    """Write rows loaded before the last load day to base/, the rest to increment/."""
+    """Write rows loaded before the last day of events to base/, the rest to increment/.
+
+    The increment is everything loaded from midnight of the last event day on: that day's
+    events plus late arrivals of the days before.
+    """
     for folder in (base, increment):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     con = duckdb.connect()
     source = f"read_parquet('{sample}/events/*.parquet', union_by_name = true)"
-    last_day = con.execute(f"select max(cast(loaded_at as date)) from {source}").fetchone()[0]
+    last_day = con.execute(
+        f"select max(cast(event_timestamp as date)) from {source} "
+        "where event_timestamp <= loaded_at + interval 1 day"
+    ).fetchone()[0]
     con.execute(
-        f"copy (select * from {source} where loaded_at is null or cast(loaded_at as date) < '{last_day}') "
+        f"copy (select * from {source} where loaded_at is null or loaded_at < '{last_day}') "
         f"to '{base}/part-base.parquet' (format parquet)"
     )
     con.execute(
-        f"copy (select * from {source} where cast(loaded_at as date) >= '{last_day}') "
+        f"copy (select * from {source} where loaded_at >= '{last_day}') "
         f"to '{increment}/part-increment.parquet' (format parquet)"
     )
     n_base = con.execute(f"select count(*) from '{base}/part-base.parquet'").fetchone()[0]

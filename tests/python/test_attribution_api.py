@@ -148,6 +148,14 @@ def test_attribute_path_summary_options() -> None:
     assert set(table["method"]) == {"simplified"}
     with pytest.raises(ValueError, match="unknown model"):
         attribute_path_summary(rows, models="markov,bogus")
+    defaults = attribute_path_summary(rows, models=None, direct_channels=None)
+    assert set(defaults["model"]) == {
+        "markov_order_1",
+        "shapley_exact",
+        "shapley_simplified",
+        "shapley_ordered",
+        "fractribution",
+    }
     empty = attribute_path_summary(rows, models=[])
     assert list(empty.columns) == list(RESULT_COLUMNS) and empty.empty
 

@@ -285,6 +285,15 @@ def test_permutation_sampling_is_seeded_and_close() -> None:
     np.testing.assert_allclose(conv_sampled, exact_shapley_values(frame, "conversions"), atol=0.2)
 
 
+def test_sampling_beyond_bitmask_width() -> None:
+    # 70 channels (more than an int64 bitmask holds): sampling still distributes v(N)
+    rows = [(" > ".join(f"c{(7 * i + k) % 70}" for k in range(3)), 1, 2, 3.0) for i in range(90)]
+    result = shapley_attribution(rows, n_permutations=30)
+    assert result.method == "permutation_sampling"
+    assert result.details["shapley_values"].sum() == pytest.approx(1 / 3)
+    assert result.conversions.sum() == pytest.approx(90)
+
+
 def test_twenty_channels_exact_is_fast() -> None:
     frame = many_channel_summary(20, seed=4)
     started = time.perf_counter()

@@ -87,7 +87,9 @@ def test_sessions_equal_an_independent_sessionisation(
     ].transform("min")
     raw["expected_index"] = raw.groupby(["actor_id", "session_number"]).cumcount() + 1
 
-    built = built_sample.query_df("select event_id, session_started_at, event_index from fct_events")
+    built = built_sample.query_df(
+        "select event_id, session_started_at, event_index from fct_events"
+    )
     merged = raw.merge(built, on="event_id", how="outer", indicator=True)
     assert (merged["_merge"] == "both").all()
     assert (merged["expected_start"] == merged["session_started_at"]).all()
@@ -103,7 +105,9 @@ def test_anonymous_browsing_is_stitched_to_the_last_user_seen(
     raw = raw[raw["event_timestamp"].notna()]
     pairs = raw[raw["anonymous_id"].notna() & raw["user_id"].notna()]
     last_user = (
-        pairs.sort_values(["anonymous_id", "event_timestamp", "user_id"], ascending=[True, False, True])
+        pairs.sort_values(
+            ["anonymous_id", "event_timestamp", "user_id"], ascending=[True, False, True]
+        )
         .drop_duplicates("anonymous_id")
         .set_index("anonymous_id")["user_id"]
     )

@@ -33,7 +33,8 @@ purchases as (
         events.event_date as purchase_date,
         events.revenue,
         currency_rates.rate_to_reporting_currency,
-        events.revenue is not null and currency_rates.currency is null as is_unconverted
+        events.revenue is not null and currency_rates.currency is null as is_unconverted,
+        as_of.as_of_date
     from events
     cross join as_of
     left join currency_rates
@@ -53,7 +54,8 @@ final as (
         cast(coalesce(sum(revenue * rate_to_reporting_currency), 0) as {{ dbt.type_numeric() }}) as revenue,
         cast(sum(case when is_unconverted then 1 else 0 end) as {{ dbt.type_bigint() }})
             as unconverted_revenue_event_count,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        max(as_of_date) as as_of_date
     from purchases
     group by 1, 2
 

@@ -1,0 +1,108 @@
+{#-
+    One row per user with at least one event that has a journey stage (the 5 A's: aware, appeal,
+    ask, act, advocate) on or before the as-of date: the furthest stage ever reached and when,
+    the stage of the most recent staged event, and current_stage, which is one of the two
+    according to var journey__journey_stage_current ('furthest' by default).
+-#}
+{%- set definition = journey.journey_stage_definition() -%}
+
+with events as (
+
+    select * from {{ ref('fct_events') }}
+
+),
+
+as_of as (
+
+    select {{ journey.segments_as_of_date() }} as as_of_date
+
+),
+
+staged as (
+
+    select
+        events.user_id,
+        events.event_id,
+        events.event_at,
+        events.journey_stage,
+        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank,
+        row_number() over (
+            partition by events.user_id order by {{ journey.event_order('events.') }}
+        ) as event_position,
+        count(*) over (partition by events.user_id) as staged_event_count
+    from events
+    cross join as_of
+    where
+        events.journey_stage is not null
+        and events.event_date <= as_of.as_of_date
+
+),
+
+per_user as (
+
+    select
+        user_id,
+        min(event_at) as first_staged_event_at,
+        max(stage_rank) as furthest_stage_rank,
+        cast(count(*) as {{ dbt.type_bigint() }}) as staged_event_count
+    from staged
+    group by 1
+
+),
+
+furthest_reached as (
+
+    select
+        staged.user_id,
+        min(staged.event_at) as furthest_stage_reached_at
+    from staged
+    inner join per_user
+        on
+            staged.user_id = per_user.user_id
+            and staged.stage_rank = per_user.furthest_stage_rank
+    group by 1
+
+),
+
+latest as (
+
+    select
+        user_id,
+        stage_rank as latest_stage_rank,
+        event_at as latest_stage_at
+    from staged
+    where event_position = staged_event_count
+
+),
+
+final as (
+
+    select
+        per_user.user_id,
+        {% if definition == 'furthest' -%}
+            {{ journey.journey_stage_name('per_user.furthest_stage_rank') }} as current_stage,
+            cast(per_user.furthest_stage_rank as {{ dbt.type_bigint() }}) as current_stage_rank,
+        {%- else -%}
+            {{ journey.journey_stage_name('latest.latest_stage_rank') }} as current_stage,
+            cast(latest.latest_stage_rank as {{ dbt.type_bigint() }}) as current_stage_rank,
+        {%- endif %}
+        '{{ definition }}' as current_stage_definition,
+        {{ journey.journey_stage_name('per_user.furthest_stage_rank') }} as furthest_stage,
+        cast(per_user.furthest_stage_rank as {{ dbt.type_bigint() }}) as furthest_stage_rank,
+        furthest_reached.furthest_stage_reached_at,
+        {{ journey.journey_stage_name('latest.latest_stage_rank') }} as latest_stage,
+        cast(latest.latest_stage_rank as {{ dbt.type_bigint() }}) as latest_stage_rank,
+        latest.latest_stage_at,
+        per_user.first_staged_event_at,
+        per_user.staged_event_count,
+        as_of.as_of_date
+    from per_user
+    cross join as_of
+    inner join furthest_reached
+        on per_user.user_id = furthest_reached.user_id
+    inner join latest
+        on per_user.user_id = latest.user_id
+
+)
+
+select * from final

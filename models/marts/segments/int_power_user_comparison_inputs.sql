@@ -1,0 +1,152 @@
+{{ config(materialized='table') }}
+
+{#-
+    One row per cohort (of dim_power_user_cohorts, plus every rule cohort that has no member)
+    and metric: for the cohort's members and for everyone else in the power-user population,
+    the number of users, the mean and the sample variance of the metric (for rates: the share
+    with the outcome). The statistics (difference, CI, p-value) are computed from these rows by
+    journey_analytics.segments_stats, in the dbt Python model fct_power_user_comparison on
+    DuckDB or as a script elsewhere. Metrics: retention_d{first}_{last} (rate, users first seen
+    long enough ago), conversion_rate (rate), revenue_per_user (mean) and
+    feature_events_per_user (mean).
+-#}
+{%- set retention = journey.retention_window_days() -%}
+{%- set metrics = [
+    ('retention_d' ~ retention[0] ~ '_' ~ retention[1], 'proportion',
+        'case when is_retained then 1.0 else 0.0 end', 'is_retention_eligible'),
+    ('conversion_rate', 'proportion', 'case when has_converted then 1.0 else 0.0 end', none),
+    ('revenue_per_user', 'mean', 'revenue', none),
+    ('feature_events_per_user', 'mean', 'feature_event_count', none),
+] -%}
+
+with population as (
+
+    select * from {{ ref('int_segments_user_metrics') }}
+
+),
+
+members as (
+
+    select * from {{ ref('dim_power_user_cohorts') }}
+
+),
+
+cohorts as (
+
+    select distinct cohort_name, cohort_type from members
+    {%- for rule in journey.power_user_rules() %}
+    union distinct
+    select '{{ rule.name }}' as cohort_name, 'rule' as cohort_type
+    {%- endfor %}
+    union distinct
+    select 'l28_top_share' as cohort_name, 'data_driven' as cohort_type
+
+),
+
+-- every population user against every cohort, flagged in or out
+labelled as (
+
+    select
+        cohorts.cohort_name,
+        cohorts.cohort_type,
+        population.*,
+        members.user_id is not null as is_member
+    from cohorts
+    cross join population
+    left join members
+        on
+            cohorts.cohort_name = members.cohort_name
+            and population.user_id = members.user_id
+
+),
+
+{% for metric_name, metric_type, value_sql, eligibility in metrics %}
+metric_{{ loop.index }} as (
+
+    select
+        cohort_name,
+        cohort_type,
+        '{{ metric_name }}' as metric_name,
+        '{{ metric_type }}' as metric_type,
+        is_member,
+        count(*) as n,
+        avg({{ value_sql }}) as mean_value,
+        var_samp({{ value_sql }}) as variance_value
+    from labelled
+    {% if eligibility %}where {{ eligibility }}{% endif %}
+    group by 1, 2, 3, 4, 5
+
+),
+
+{% endfor %}
+
+metric_groups as (
+
+    {% for metric in metrics -%}
+        select * from metric_{{ loop.index }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+cohort_sizes as (
+
+    select
+        cohort_name,
+        sum(case when is_member then 1 else 0 end) as cohort_size,
+        count(*) as population_n,
+        sum(case when is_member then revenue else 0 end) as cohort_revenue,
+        sum(revenue) as total_revenue
+    from labelled
+    group by 1
+
+),
+
+metric_names as (
+
+    {% for metric_name, metric_type, value_sql, eligibility in metrics -%}
+        select
+            cohort_name,
+            cohort_type,
+            '{{ metric_name }}' as metric_name,
+            '{{ metric_type }}' as metric_type
+        from cohorts
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        metric_names.cohort_name,
+        metric_names.cohort_type,
+        metric_names.metric_name,
+        metric_names.metric_type,
+        cast(coalesce(in_cohort.n, 0) as {{ dbt.type_bigint() }}) as cohort_n,
+        cast(in_cohort.mean_value as {{ dbt.type_float() }}) as cohort_mean,
+        cast(in_cohort.variance_value as {{ dbt.type_float() }}) as cohort_variance,
+        cast(coalesce(rest.n, 0) as {{ dbt.type_bigint() }}) as rest_n,
+        cast(rest.mean_value as {{ dbt.type_float() }}) as rest_mean,
+        cast(rest.variance_value as {{ dbt.type_float() }}) as rest_variance,
+        cast(coalesce(cohort_sizes.cohort_size, 0) as {{ dbt.type_bigint() }}) as cohort_size,
+        cast(coalesce(cohort_sizes.population_n, 0) as {{ dbt.type_bigint() }}) as population_n,
+        cast(coalesce(cohort_sizes.cohort_revenue, 0) as {{ dbt.type_float() }}) as cohort_revenue,
+        cast(coalesce(cohort_sizes.total_revenue, 0) as {{ dbt.type_float() }}) as total_revenue
+    from metric_names
+    left join metric_groups as in_cohort
+        on
+            metric_names.cohort_name = in_cohort.cohort_name
+            and metric_names.metric_name = in_cohort.metric_name
+            and in_cohort.is_member
+    left join metric_groups as rest
+        on
+            metric_names.cohort_name = rest.cohort_name
+            and metric_names.metric_name = rest.metric_name
+            and not rest.is_member
+    left join cohort_sizes
+        on metric_names.cohort_name = cohort_sizes.cohort_name
+
+)
+
+select * from final
