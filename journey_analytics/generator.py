@@ -38,6 +38,26 @@ Simulation outline (all vectorised with numpy, one chunk of people at a time):
    event, trial steps, checkout steps, app usage), seconds to minutes apart, with a few
    exact timestamp ties (ordered by ``sequence_number``).
 7. Messy rows are added at ``messy_rate`` and counted by kind.
+
+Notes for consumers:
+
+* ``session_id`` is GA4-like: the unix second of the session's first event, so it is unique
+  per ``anonymous_id`` only (different devices can share a value). A mid-session utm click
+  keeps the session id (GA4 semantics) and always uses the same source/medium, so the
+  session's channel does not depend on whether a model splits sessions on campaign change.
+* ``page_referrer`` of the landing event is the external referrer (null for Direct and
+  Email); later events carry the previous page of the same session as referrer.
+* Channels are encoded so that GA4's default channel group gives the intended channel:
+  see :data:`UTM_SOURCES` (tagged) and :data:`REFERRER_CHANNELS` (untagged).
+
+``truth.json`` (see :func:`build_truth`): ``row_counts`` (all rows and clean rows by name),
+``checkout_funnel`` (planted step probabilities, sessions reaching each step),
+``trial_funnel`` (planted person-level rates, users reaching each step, complete-profile
+within 2 h), ``attribution`` (per channel: lift, exposed persons, expected incremental
+conversions = sum over exposed persons of ``P(S) - P(S without c)``, removal effect =
+that / expected total, expected Shapley conversions, realised converters), ``identity``
+(shared-computer anonymous ids), ``power_users``, ``messy_rows`` and every planted
+parameter. ``persons.csv`` holds the per-person channel set, ``P(S)`` and outcome.
 """
 
 from __future__ import annotations
@@ -410,8 +430,8 @@ class PlantedParameters:
     p_pro_plan: float = 0.40
     plan_prices: tuple[float, float] = (29.0, 99.0)
     # per-visit content
-    app_visit_prob: tuple[float, float] = (0.55, 0.85)  # non-power, power
-    use_feature_mean: tuple[float, float] = (1.3, 2.5)  # power users get 1 + Poisson(2.5)
+    app_visit_prob: tuple[float, float] = (0.45, 0.85)  # non-power, power
+    use_feature_mean: tuple[float, float] = (0.7, 2.5)  # power users get 1 + Poisson(2.5)
     extra_project_prob: tuple[float, float] = (0.03, 0.20)
     routine_login_prob: float = 0.30
     shop_page_views_mean: float = 3.0
@@ -1255,7 +1275,9 @@ def simulate_chunk(
 
     ev = blocks.build()
     del blocks
-    sort_key = (ev["visit"] << 27) | np.round(ev["key"] * 2**20).astype(np.int64)
+    # keys are quantised to 2**-20 so that sorting and the identity test below agree
+    ev["key"] = np.round(ev["key"] * 2**20) / 2**20
+    sort_key = (ev["visit"] << 27) | (ev["key"] * 2**20).astype(np.int64)
     order = np.argsort(sort_key, kind="stable")
     del sort_key
     ev = {k: v[order] for k, v in ev.items()}

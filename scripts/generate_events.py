@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from tqdm import tqdm
 
 from journey_analytics.generator import (
     CHANNELS,
+    UTM_SOURCES,
     GeneratorConfig,
     PlantedParameters,
     chunk_bounds,
@@ -39,24 +41,41 @@ Same arguments give byte-identical files.
 
 def _epilog() -> str:
     p = PlantedParameters()
-    lifts = ", ".join(f"{c} {lift:.2f}" for c, lift in zip(CHANNELS, p.channel_lift, strict=True))
+    indent = " " * 19
+    lifts = textwrap.fill(
+        ", ".join(f"{c} {lift:.2f}" for c, lift in zip(CHANNELS, p.channel_lift, strict=True)),
+        width=90,
+        initial_indent=indent,
+        subsequent_indent=indent,
+    )
+    sources = textwrap.fill(
+        "; ".join(f"{s.channel} {s.source}/{s.medium}" for s in UTM_SOURCES)
+        + "; Organic Search, Organic Social and Referral by referrer only; Direct: neither",
+        width=90,
+        initial_indent=indent,
+        subsequent_indent=indent,
+    )
     return f"""\
 planted truth (recorded in truth.json):
   checkout funnel  per session: view_cart -> add_shipping_info p={p.p_add_shipping_info}
                    -> add_payment_info p={p.p_add_payment_info} (the drop-off)
                    -> purchase p={p.p_purchase}; steps in order inside one session.
   trial funnel     per user: sign_up -> complete_profile p={p.p_complete_profile}
-                   ({p.p_complete_profile_same_session:.0%} in the sign-up session)
-                   -> create_project p={p.p_create_project} -> invite_user p={p.p_invite_user} -> subscribe
-                   p={p.p_subscribe} (server-side, revenue {p.plan_prices[0]:g} or
-                   {p.plan_prices[1]:g}); some trial users disengage after a few days.
+                   ({p.p_complete_profile_same_session:.0%} of them in the sign-up session)
+                   -> create_project p={p.p_create_project} -> invite_user p={p.p_invite_user}
+                   -> subscribe p={p.p_subscribe} (server-side, {p.plan_prices[0]:g} or \
+{p.plan_prices[1]:g});
+                   some trial users disengage after a few days.
   channels         P(person purchases at least once) = 1 - (1 - {p.base_conversion})
-                   * prod over distinct channels visited of (1 - lift): {lifts}.
+                   * prod over the distinct channels visited of (1 - lift), lifts:
+{lifts}
                    truth.json gives per channel the expected incremental conversions
-                   (removal effect), Shapley share, exposure and realised conversions.
+                   (removal effect), Shapley value, exposure and realised conversions.
+                   utm source/medium per channel:
+{sources}
   identity         anonymous browsing before sign_up/login is stitchable through the same
                    anonymous_id; a few shared computers (one anonymous_id, two user_ids).
-  power users      ~{p.power_share_of_signers:.0%} of signed-up users, heavy use_feature
+  power users      ~{p.power_share_of_signers:.0%} of signed-up users with heavy use_feature
                    (power_users.csv).
   messy rows       at --messy-rate: exact duplicates, duplicates with a later loaded_at, null
                    event_timestamp, no user_id nor anonymous_id, far-future timestamps, late
@@ -121,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = generate(config, args.out, progress=bar.update)
     print(
         f"Wrote {summary.events:,} events for {summary.persons:,} simulated people "
-        f"({config.days} days from {config.start_date.isoformat()}, seed {config.seed}) "
+        f"({config.days} day{'s' if config.days != 1 else ''} from "
+        f"{config.start_date.isoformat()}, seed {config.seed}) "
         f"in {summary.chunks} Parquet part(s) under {summary.out_dir / 'events'}, plus "
         f"truth.json, persons.csv, users.csv and power_users.csv; "
         f"elapsed {summary.elapsed_s:.1f} s, {summary.events_per_s:,.0f} events/s."

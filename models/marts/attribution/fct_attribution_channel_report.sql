@@ -97,14 +97,13 @@ window_bounds as (
         {%- if cfg.window_start_date %}
         cast('{{ cfg.window_start_date }}' as date) as window_start_date,
         {%- else %}
-        min(path_ended_date) as window_start_date,
+        (select min(path_ended_date) from paths) as window_start_date,
         {%- endif %}
         {%- if cfg.window_end_date %}
         cast('{{ cfg.window_end_date }}' as date) as window_end_date
         {%- else %}
-        max(path_ended_date) as window_end_date
+        (select max(path_ended_date) from paths) as window_end_date
         {%- endif %}
-    from paths
 
 ),
 

@@ -74,18 +74,53 @@ candidates as (
 
 ),
 
+duplicated_event_ids as (
+
+    -- ranking every event by id would sort the whole batch; only repeated ids need it
+    select event_id
+    from candidates
+    group by event_id
+    having count(*) > 1
+
+),
+
 deduplicated as (
 
-    select * from (
+    select
+        candidates.*,
+        1 as duplicate_rank
+    from candidates
+    where candidates.event_id not in (select duplicated_event_ids.event_id from duplicated_event_ids)
+
+    union all
+
+    select ranked.*
+    from (
         select
-            *,
+            candidates.*,
             row_number() over (
-                partition by event_id
-                order by loaded_at asc nulls last, {{ journey.event_order() }}
+                partition by candidates.event_id
+                order by candidates.loaded_at asc nulls last, {{ journey.event_order('candidates.') }}
             ) as duplicate_rank
         from candidates
+        inner join duplicated_event_ids
+            on candidates.event_id = duplicated_event_ids.event_id
     ) as ranked
-    where duplicate_rank = 1
+    where ranked.duplicate_rank = 1
+
+),
+
+ordering_keys as (
+
+    -- windows sort every column they carry: sessionise on the few columns that matter and
+    -- join the rest back by event id afterwards
+    select
+        event_id,
+        actor_id,
+        event_at,
+        sequence_number,
+        utm_campaign
+    from deduplicated
 
 ),
 
@@ -93,10 +128,10 @@ with_previous as (
 
     select
         *,
-        lag(event_at) over (
-            partition by actor_id order by {{ journey.event_order() }}
-        ) as previous_event_at
-    from deduplicated
+        lag(event_at) over actor_order as previous_event_at,
+        row_number() over actor_order as actor_event_number
+    from ordering_keys
+    window actor_order as (partition by actor_id order by {{ journey.event_order() }})
 
 ),
 
@@ -155,28 +190,21 @@ campaign_aware as (
 
 ),
 
-numbered as (
-
-    select
-        *,
-        sum(is_session_start) over (
-            partition by actor_id order by {{ journey.event_order() }}
-            rows between unbounded preceding and current row
-        ) as actor_session_number
-    from campaign_aware
-
-),
-
 sessionized as (
 
+    -- one pass: the latest session start at or before each event gives its session
     select
-        *,
-        first_value(event_id) over session_window as session_first_event_id,
-        min(event_at) over (partition by actor_id, actor_session_number) as session_started_at,
-        row_number() over session_window as event_index
-    from numbered
-    window session_window as (
-        partition by actor_id, actor_session_number
+        event_id,
+        actor_id,
+        max(case when is_session_start = 1 then event_at end) over actor_so_far as session_started_at,
+        last_value(case when is_session_start = 1 then event_id end ignore nulls) over actor_so_far
+            as session_first_event_id,
+        actor_event_number
+        - max(case when is_session_start = 1 then actor_event_number end) over actor_so_far
+        + 1 as event_index
+    from campaign_aware
+    window actor_so_far as (
+        partition by actor_id
         order by {{ journey.event_order() }}
         rows between unbounded preceding and current row
     )
@@ -186,43 +214,45 @@ sessionized as (
 final as (
 
     select
-        sessionized.event_id,
-        sessionized.event_at,
-        cast(sessionized.event_at as date) as event_date,
-        sessionized.source_name,
-        sessionized.raw_event_name,
-        sessionized.event_name,
-        sessionized.event_category,
-        sessionized.journey_stage,
-        sessionized.is_conversion,
-        sessionized.is_mapped as is_mapped_event,
-        coalesce(sessionized.user_id, identity_map.user_id, sessionized.anonymous_id) as user_id,
-        coalesce(sessionized.user_id, identity_map.user_id) is not null as is_identified,
-        sessionized.user_id as tracked_user_id,
-        sessionized.anonymous_id,
-        sessionized.actor_id,
-        {{ dbt.hash(dbt.concat(['sessionized.actor_id', "'|'", 'sessionized.session_first_event_id'])) }}
+        deduplicated.event_id,
+        deduplicated.event_at,
+        cast(deduplicated.event_at as date) as event_date,
+        deduplicated.source_name,
+        deduplicated.raw_event_name,
+        deduplicated.event_name,
+        deduplicated.event_category,
+        deduplicated.journey_stage,
+        deduplicated.is_conversion,
+        deduplicated.is_mapped as is_mapped_event,
+        coalesce(deduplicated.user_id, identity_map.user_id, deduplicated.anonymous_id) as user_id,
+        coalesce(deduplicated.user_id, identity_map.user_id) is not null as is_identified,
+        deduplicated.user_id as tracked_user_id,
+        deduplicated.anonymous_id,
+        deduplicated.actor_id,
+        {{ dbt.hash(dbt.concat(['deduplicated.actor_id', "'|'", 'sessionized.session_first_event_id'])) }}
             as session_id,
         sessionized.session_started_at,
         sessionized.event_index,
-        sessionized.tracker_session_id,
-        sessionized.sequence_number,
-        sessionized.page_url,
-        {{ journey.url_path('sessionized.page_url') }} as page_path,
-        sessionized.page_referrer,
-        sessionized.utm_source,
-        sessionized.utm_medium,
-        sessionized.utm_campaign,
-        sessionized.utm_content,
-        sessionized.utm_term,
-        cast(sessionized.revenue as {{ dbt.type_numeric() }}) as revenue,
-        sessionized.currency,
-        sessionized.properties,
-        sessionized.loaded_at,
+        deduplicated.tracker_session_id,
+        deduplicated.sequence_number,
+        deduplicated.page_url,
+        {{ journey.url_path('deduplicated.page_url') }} as page_path,
+        deduplicated.page_referrer,
+        deduplicated.utm_source,
+        deduplicated.utm_medium,
+        deduplicated.utm_campaign,
+        deduplicated.utm_content,
+        deduplicated.utm_term,
+        cast(deduplicated.revenue as {{ dbt.type_numeric() }}) as revenue,
+        deduplicated.currency,
+        deduplicated.properties,
+        deduplicated.loaded_at,
         {{ journey.run_started_at_timestamp() }} as processed_at
-    from sessionized
+    from deduplicated
+    inner join sessionized
+        on deduplicated.event_id = sessionized.event_id
     left join identity_map
-        on sessionized.anonymous_id = identity_map.anonymous_id
+        on deduplicated.anonymous_id = identity_map.anonymous_id
 
 )
 

@@ -86,10 +86,15 @@ numbers as (
 
 retention_config as (
 
+    {%- set config_rows = [] %}
     {%- for analysis in analyses %}
-    {%- set outer_loop = loop %}
     {%- for unit in analysis.period_units %}
     {%- for window_type in analysis.window_types %}
+    {%- do config_rows.append((analysis, unit, window_type)) %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- for analysis, unit, window_type in config_rows %}
     select
         '{{ analysis.name }}' as analysis_name,
         {{ "'" ~ analysis.start_event ~ "'" if analysis.start_event else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as start_event_name,
@@ -98,11 +103,9 @@ retention_config as (
         '{{ window_type }}' as window_type,
         {{ analysis.max_periods[unit] }} as max_periods,
         {{ journey.rolling_window_seconds(unit) }} as window_seconds
-    {%- if not (outer_loop.last and loop.last) %}
+    {%- if not loop.last %}
     union all
     {%- endif %}
-    {%- endfor %}
-    {%- endfor %}
     {%- endfor %}
 
 ),

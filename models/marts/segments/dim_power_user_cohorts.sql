@@ -1,10 +1,12 @@
 {#-
     One row per power-user cohort and member. Cohorts: every rule of var
     journey__power_user_rules (cohort_type 'rule') and the data-driven 'l28_top_share': the top
-    var journey__power_user_top_share (default 10%) of the users active in the 28 days ending on
-    the as-of date, ranked by L28 active days, then L28 events. A user is in it when fewer than
-    share x (active users) users rank strictly above them, so users tied on both keys are always
-    in or out together and the cohort can be slightly larger than the share.
+    var journey__power_user_top_share (default 10%) of the users with any L28 activity (events
+    of journey__power_user_l28_events in the 28 days ending on the as-of date), ranked by
+    journey__power_user_l28_rank_by: 'events' (default: L28 events, then L28 active days) or
+    'active_days' (L28 active days, then events). A user is in it when fewer than
+    share x (L28-active users) users rank strictly above them, so users tied on both keys are
+    always in or out together and the cohort can be slightly larger than the share.
 -#}
 {%- set share = var('journey__power_user_top_share', 0.1) -%}
 {%- if share is not number or share <= 0 or share >= 1 -%}
@@ -13,6 +15,13 @@
         ~ share ~ "'."
     ) }}
 {%- endif -%}
+{%- set rank_by = var('journey__power_user_l28_rank_by', 'events') -%}
+{%- if rank_by not in ['events', 'active_days'] -%}
+    {{ exceptions.raise_compiler_error(
+        "journey: var journey__power_user_l28_rank_by must be 'events' or 'active_days', got '" ~ rank_by ~ "'."
+    ) }}
+{%- endif -%}
+{%- set keys = ['l28_event_count', 'l28_active_days'] if rank_by == 'events' else ['l28_active_days', 'l28_event_count'] -%}
 
 with population as (
 
@@ -33,7 +42,7 @@ l28_ranked as (
         as_of_date,
         l28_active_days,
         l28_event_count,
-        rank() over (order by l28_active_days desc, l28_event_count desc) - 1 as users_ranked_above,
+        rank() over (order by {{ keys[0] }} desc, {{ keys[1] }} desc) - 1 as users_ranked_above,
         count(*) over () as active_user_count
     from population
     where l28_active_days > 0
@@ -45,11 +54,11 @@ l28_members as (
     select
         'l28_top_share' as cohort_name,
         'data_driven' as cohort_type,
-        'Top {{ share * 100 }}% of users active in the last 28 days by active days, then events.'
+        'Top {{ share * 100 }}% of L28-active users by {{ keys[0] }}, then {{ keys[1] }}.'
             as cohort_description,
         user_id,
-        cast(l28_active_days as {{ dbt.type_numeric() }}) as qualifying_value,
-        'l28 active days' as qualifying_metric
+        cast({{ keys[0] }} as {{ dbt.type_numeric() }}) as qualifying_value,
+        '{{ keys[0] }}' as qualifying_metric
     from l28_ranked
     where users_ranked_above < {{ share }} * active_user_count
 

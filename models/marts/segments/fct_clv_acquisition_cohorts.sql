@@ -114,7 +114,7 @@ final as (
         ]) }} as clv_cohort_month_id,
         spine.acquisition_cohort_month,
         spine.acquisition_channel,
-        spine.months_since_acquisition,
+        cast(spine.months_since_acquisition as {{ dbt.type_bigint() }}) as months_since_acquisition,
         cast(spine.cohort_users as {{ dbt.type_bigint() }}) as cohort_users,
         cast(coalesce(monthly.purchasing_users, 0) as {{ dbt.type_bigint() }}) as purchasing_users,
         cast(sum(coalesce(first_purchases.new_customers, 0)) over (

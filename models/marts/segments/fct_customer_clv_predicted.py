@@ -40,6 +40,7 @@ def model(dbt, session):
     out["as_of_date"] = as_of
     out["historical_clv"] = out["total_revenue"]
     out["horizon_days"] = horizon_days
+    out["acquisition_cohort_month"] = pd.to_datetime(out["acquisition_cohort_month"]).dt.date
     out["first_purchase_date"] = out["first_purchase_date"].dt.date
     out["last_purchase_date"] = out["last_purchase_date"].dt.date
     return out[columns]

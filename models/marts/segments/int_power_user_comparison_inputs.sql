@@ -124,15 +124,15 @@ final as (
         metric_names.metric_name,
         metric_names.metric_type,
         cast(coalesce(in_cohort.n, 0) as {{ dbt.type_bigint() }}) as cohort_n,
-        cast(in_cohort.mean_value as {{ dbt.type_float() }}) as cohort_mean,
-        cast(in_cohort.variance_value as {{ dbt.type_float() }}) as cohort_variance,
+        cast(in_cohort.mean_value as {{ journey.segment_type_double() }}) as cohort_mean,
+        cast(in_cohort.variance_value as {{ journey.segment_type_double() }}) as cohort_variance,
         cast(coalesce(rest.n, 0) as {{ dbt.type_bigint() }}) as rest_n,
-        cast(rest.mean_value as {{ dbt.type_float() }}) as rest_mean,
-        cast(rest.variance_value as {{ dbt.type_float() }}) as rest_variance,
+        cast(rest.mean_value as {{ journey.segment_type_double() }}) as rest_mean,
+        cast(rest.variance_value as {{ journey.segment_type_double() }}) as rest_variance,
         cast(coalesce(cohort_sizes.cohort_size, 0) as {{ dbt.type_bigint() }}) as cohort_size,
         cast(coalesce(cohort_sizes.population_n, 0) as {{ dbt.type_bigint() }}) as population_n,
-        cast(coalesce(cohort_sizes.cohort_revenue, 0) as {{ dbt.type_float() }}) as cohort_revenue,
-        cast(coalesce(cohort_sizes.total_revenue, 0) as {{ dbt.type_float() }}) as total_revenue
+        cast(coalesce(cohort_sizes.cohort_revenue, 0) as {{ journey.segment_type_double() }}) as cohort_revenue,
+        cast(coalesce(cohort_sizes.total_revenue, 0) as {{ journey.segment_type_double() }}) as total_revenue
     from metric_names
     left join metric_groups as in_cohort
         on

@@ -28,7 +28,7 @@ events as (
     'events': 'count(*)',
     'distinct_days': 'count(distinct events.event_date)',
     'distinct_property': 'count(distinct ' ~ journey.json_extract_string('events.properties', rule.property or 'x') ~ ')',
-    'max_property': 'max(' ~ journey.try_cast(journey.json_extract_string('events.properties', rule.property or 'x'), dbt.type_float()) ~ ')',
+    'max_property': 'max(' ~ journey.try_cast(journey.json_extract_string('events.properties', rule.property or 'x'), journey.segment_type_double()) ~ ')',
 }[rule.measure] -%}
 {%- set days_back = dbt.datediff('events.event_date', 'population.as_of_date', 'day') -%}
 {%- set user_days = dbt.datediff('population.first_seen_date', 'population.as_of_date', 'day') -%}

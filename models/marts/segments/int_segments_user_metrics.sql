@@ -5,14 +5,16 @@
     the as-of date; only identified users when var journey__power_user_identified_only, the
     default) with the behaviour the cohorts are defined and compared on, all up to the as-of
     date: L28 activity (distinct active days and events in the 28 days ending on the as-of date,
-    activity = var journey__power_user_activity_events, empty = every event), retention (active
-    in days [29, 56] after the first-seen day, var journey__power_user_retention_days, measured
+    counting the events of var journey__power_user_l28_events, default feature_used, [] = every
+    event), retention (any event of journey__power_user_retention_events, [] = every event, in
+    days [29, 56] after the first-seen day, var journey__power_user_retention_days, measured
     only for users first seen long enough ago), conversion (any event of
     journey__power_user_conversion_events), revenue (every revenue-bearing event, in the
     reporting currency) and feature usage (events of journey__power_user_feature_event).
 -#}
 {%- set retention = journey.retention_window_days() -%}
-{%- set activity = journey.segment_event_filter('events.event_name', 'journey__power_user_activity_events', [], allow_all_when_empty=true) -%}
+{%- set l28_activity = journey.segment_event_filter('events.event_name', 'journey__power_user_l28_events', ['feature_used'], allow_all_when_empty=true) -%}
+{%- set retention_activity = journey.segment_event_filter('events.event_name', 'journey__power_user_retention_events', [], allow_all_when_empty=true) -%}
 {%- set conversion = journey.segment_event_filter('events.event_name', 'journey__power_user_conversion_events', ['order_completed', 'subscription_started']) -%}
 {%- set feature = journey.segment_event_filter('events.event_name', 'journey__power_user_feature_event', 'feature_used') -%}
 
@@ -65,7 +67,8 @@ user_events as (
         events.event_date,
         {{ dbt.datediff('population.first_seen_date', 'events.event_date', 'day') }} as days_since_first_seen,
         {{ dbt.datediff('events.event_date', 'population.as_of_date', 'day') }} as days_before_as_of,
-        {{ activity }} as is_activity,
+        {{ l28_activity }} as is_l28_activity,
+        {{ retention_activity }} as is_retention_activity,
         {{ conversion }} as is_conversion,
         {{ feature }} as is_feature_use,
         events.revenue * currency_rates.rate_to_reporting_currency as converted_revenue
@@ -82,10 +85,10 @@ aggregated as (
 
     select
         user_id,
-        count(distinct case when is_activity and days_before_as_of < 28 then event_date end) as l28_active_days,
-        sum(case when is_activity and days_before_as_of < 28 then 1 else 0 end) as l28_event_count,
+        count(distinct case when is_l28_activity and days_before_as_of < 28 then event_date end) as l28_active_days,
+        sum(case when is_l28_activity and days_before_as_of < 28 then 1 else 0 end) as l28_event_count,
         max(case
-            when is_activity and days_since_first_seen between {{ retention[0] }} and {{ retention[1] }}
+            when is_retention_activity and days_since_first_seen between {{ retention[0] }} and {{ retention[1] }}
                 then 1 else 0
         end) as retained_flag,
         max(case when is_conversion then 1 else 0 end) as converted_flag,

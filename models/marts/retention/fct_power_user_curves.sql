@@ -1,0 +1,136 @@
+{#-
+    Power-user curves L7 and L28: for an as-of date, how many users were active on exactly n of
+    the 7 (or 28) days ending on it, n = 1..7 (1..28). As-of dates: the last day of each ISO week
+    (Sunday) and the latest activity date.
+-#}
+{%- set curves = [('l7', 7), ('l28', 28)] -%}
+
+with user_days as (
+
+    select
+        user_id,
+        activity_date
+    from {{ ref('fct_active_user_days') }}
+
+),
+
+calendar as (
+
+    {{ journey.day_spine(ref('fct_active_user_days'), 'activity_date', 'as_of_date') }}
+
+),
+
+bounds as (
+
+    select
+        min(as_of_date) as first_date,
+        max(as_of_date) as last_date
+    from calendar
+
+),
+
+as_of_dates as (
+
+    -- Sundays (1970-01-04 was one) and the latest date
+    select
+        calendar.as_of_date,
+        calendar.as_of_date = bounds.last_date as is_latest_date,
+        mod({{ dbt.datediff("cast('1970-01-04' as date)", 'calendar.as_of_date', 'day') }}, 7) = 0 as is_week_end,
+        bounds.first_date
+    from calendar
+    cross join bounds
+    where
+        calendar.as_of_date = bounds.last_date
+        or mod({{ dbt.datediff("cast('1970-01-04' as date)", 'calendar.as_of_date', 'day') }}, 7) = 0
+
+),
+
+user_active_days as (
+
+    {%- for curve_name, window_days in curves %}
+    select
+        '{{ curve_name }}' as curve_name,
+        as_of_dates.as_of_date,
+        user_days.user_id,
+        count(*) as active_day_count
+    from as_of_dates
+    inner join user_days
+        on user_days.activity_date <= as_of_dates.as_of_date
+        and user_days.activity_date > cast({{ dbt.dateadd('day', -window_days, 'as_of_dates.as_of_date') }} as date)
+    group by 1, 2, 3
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+counts as (
+
+    select
+        curve_name,
+        as_of_date,
+        active_day_count,
+        count(*) as user_count
+    from user_active_days
+    group by 1, 2, 3
+
+),
+
+grid as (
+
+    {%- for curve_name, window_days in curves %}
+    select
+        '{{ curve_name }}' as curve_name,
+        {{ window_days }} as window_days,
+        as_of_dates.as_of_date,
+        as_of_dates.is_latest_date,
+        as_of_dates.is_week_end,
+        {{ dbt.datediff('as_of_dates.first_date', 'as_of_dates.as_of_date', 'day') }} >= {{ window_days - 1 }}
+            as is_window_complete,
+        series.generated_number as active_day_count
+    from as_of_dates
+    cross join ({{ dbt.generate_series(window_days) }}) as series
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'grid.curve_name', "'|'", dbt.cast('grid.as_of_date', dbt.type_string()), "'|'",
+            dbt.cast('grid.active_day_count', dbt.type_string()),
+        ]) }} as curve_point_id,
+        grid.curve_name,
+        cast(grid.window_days as {{ dbt.type_bigint() }}) as window_days,
+        grid.as_of_date,
+        grid.is_latest_date,
+        grid.is_week_end,
+        grid.is_window_complete,
+        cast(grid.active_day_count as {{ dbt.type_bigint() }}) as active_day_count,
+        cast(coalesce(counts.user_count, 0) as {{ dbt.type_bigint() }}) as user_count,
+        cast(
+            coalesce(counts.user_count, 0) * 1.0
+            / nullif(sum(coalesce(counts.user_count, 0)) over (partition by grid.curve_name, grid.as_of_date), 0)
+            as {{ dbt.type_numeric() }}
+        ) as user_share,
+        cast(
+            sum(coalesce(counts.user_count, 0)) over (
+                partition by grid.curve_name, grid.as_of_date
+                order by grid.active_day_count desc
+                rows between unbounded preceding and current row
+            ) as {{ dbt.type_bigint() }}
+        ) as users_at_least
+    from grid
+    left join counts
+        on grid.curve_name = counts.curve_name
+        and grid.as_of_date = counts.as_of_date
+        and grid.active_day_count = counts.active_day_count
+
+)
+
+select * from final

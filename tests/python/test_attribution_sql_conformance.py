@@ -1,0 +1,188 @@
+"""Conformance of the SQL attribution paths with snowplow/dbt-snowplow-fractribution.
+
+Their integration-test sessions and conversions are fed into our path models through the input
+overrides (journey__attribution_sessions_relation / journey__attribution_events_relation), with
+their integration-test settings (window 2022-06-03 .. 2022-08-01, lookback 30 days, no step
+limit, exposure transform); their paths to conversion, paths to non-conversion, path summary and
+channel attribution (fractribution through the Python model, last touch through the SQL
+heuristics) must come out. Their path-transformation cases: test_attribution_sql_transforms.py.
+Data: fixtures/attribution_sql/fractribution (Apache-2.0, see its README).
+
+Deliberate differences from fractribution (none shows on these data): the lookback counts
+24-hour days from the conversion time (fractribution: calendar-day boundaries); a conversion's
+path starts after the user's previous conversion (fractribution: every conversion looks back the
+full lookback); conversions without any session are kept (counted as '(no touchpoint)') instead
+of dropped; path summary revenue is 0 instead of null for paths without conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from dbt_harness import DbtProject
+
+FIXTURES = Path(__file__).parent / "fixtures" / "attribution_sql" / "fractribution"
+EXPECTED = "snowplow_fractribution_{}_expected.csv"
+
+MODELS = (
+    "fct_attribution_conversions",
+    "fct_attribution_touchpoints",
+    "fct_attribution_paths",
+    "fct_attribution_path_summary",
+)
+
+BASE_VARS: dict[str, Any] = {
+    "journey__attribution_sessions_relation": "fixtures.sessions",
+    "journey__attribution_events_relation": "fixtures.events",
+    "journey__attribution_conversions": [{"name": "transaction", "event": "transaction"}],
+    "journey__attribution_start_date": "2022-06-03",
+    "journey__attribution_end_date": "2022-08-01",
+    "journey__attribution_lookback_days": 30,
+    "journey__attribution_lookback_steps": None,
+    "journey__attribution_path_transforms": ["exposure_path"],
+    "journey__attribution_include_converting_session": True,
+    "journey__attribution_non_conversion_paths": "non_converting_users",
+    "journey__attribution_data_driven_models": ["fractribution"],
+}
+
+
+def read_expected(name: str) -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / EXPECTED.format(name))
+
+
+def load_fixture_tables(database: Path, sessions: pd.DataFrame, events: pd.DataFrame) -> None:
+    """Create fixtures.sessions / fixtures.events with the fct_sessions / fct_events columns used."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema if not exists fixtures")
+        con.register("sessions_frame", sessions)
+        con.register("events_frame", events)
+        con.execute(
+            "create or replace table fixtures.sessions as select "
+            "cast(session_id as varchar) as session_id, cast(user_id as varchar) as user_id, "
+            "cast(session_started_at as timestamp) as session_started_at, "
+            "cast(channel as varchar) as channel, "
+            "cast(traffic_campaign as varchar) as traffic_campaign, "
+            "cast(traffic_source as varchar) as traffic_source, "
+            "cast(traffic_medium as varchar) as traffic_medium from sessions_frame"
+        )
+        con.execute(
+            "create or replace table fixtures.events as select "
+            "cast(event_id as varchar) as event_id, cast(event_name as varchar) as event_name, "
+            "cast(user_id as varchar) as user_id, cast(session_id as varchar) as session_id, "
+            "cast(event_at as timestamp) as event_at, cast(revenue as decimal(28, 6)) as revenue, "
+            "cast(currency as varchar) as currency from events_frame"
+        )
+
+
+@pytest.fixture(scope="module")
+def fractribution_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtProject]:
+    project = DbtProject(workdir=tmp_path_factory.mktemp("attr_conf"), base_vars=BASE_VARS)
+    project.workdir.mkdir(parents=True, exist_ok=True)
+    sessions_in = read_expected("sessions_by_customer_id")
+    sessions = pd.DataFrame(
+        {
+            "session_id": [f"s{i}" for i in range(len(sessions_in))],
+            "user_id": sessions_in["customer_id"],
+            "session_started_at": pd.to_datetime(sessions_in["visit_start_tstamp"]),
+            "channel": sessions_in["channel"],
+            "traffic_campaign": sessions_in["campaign"],
+            "traffic_source": sessions_in["source"],
+            "traffic_medium": sessions_in["medium"],
+        }
+    )
+    conversions_in = read_expected("conversions_by_customer_id")
+    events = pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(len(conversions_in))],
+            "event_name": "transaction",
+            "user_id": conversions_in["customer_id"],
+            "session_id": None,
+            "event_at": pd.to_datetime(conversions_in["conversion_tstamp"]),
+            "revenue": conversions_in["revenue"],
+            "currency": "USD",
+        }
+    )
+    load_fixture_tables(project.database_path, sessions, events)
+    project.run("seed", "-s", "journey_currency_rates", "journey_channel_spend")
+    # data tests included, unit tests excluded (they assume the project's default vars)
+    project.run(
+        "build",
+        "-s",
+        *MODELS,
+        "fct_attribution_touchpoint_credits",
+        "fct_attribution_data_driven",
+        "fct_attribution_channel_report",
+        "--exclude-resource-type",
+        "unit_test",
+    )
+    yield project
+
+
+def as_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return sorted(tuple(row) for row in frame.itertuples(index=False, name=None))
+
+
+def test_conversions_by_customer(fractribution_project: DbtProject) -> None:
+    expected = read_expected("conversions_by_customer_id")
+    actual = fractribution_project.query_df(
+        "select user_id, converted_at, cast(revenue as double) as revenue "
+        "from fct_attribution_conversions where is_in_attribution_window"
+    )
+    assert as_rows(actual) == as_rows(
+        expected.assign(conversion_tstamp=pd.to_datetime(expected["conversion_tstamp"]))
+    )
+
+
+def test_paths_to_conversion(fractribution_project: DbtProject) -> None:
+    expected = read_expected("paths_to_conversion")
+    actual = fractribution_project.query_df(
+        "select user_id, converted_at, cast(revenue as double) as revenue, path, transformed_path "
+        "from fct_attribution_paths where path_type = 'conversion'"
+    )
+    expected = expected.assign(conversion_tstamp=pd.to_datetime(expected["conversion_tstamp"]))
+    assert as_rows(actual) == as_rows(expected)
+
+
+def test_paths_to_non_conversion(fractribution_project: DbtProject) -> None:
+    expected = read_expected("paths_to_non_conversion")
+    actual = fractribution_project.query_df(
+        "select user_id, path, transformed_path "
+        "from fct_attribution_paths where path_type = 'non_conversion'"
+    )
+    assert len(actual) == len(expected) == 61
+    assert as_rows(actual) == as_rows(expected)
+
+
+def test_path_summary(fractribution_project: DbtProject) -> None:
+    expected = read_expected("path_summary").fillna({"revenue": 0.0})
+    actual = fractribution_project.query_df(
+        "select transformed_path, conversions, non_conversions, cast(revenue as double) as revenue "
+        "from fct_attribution_path_summary"
+    )
+    assert as_rows(actual) == as_rows(expected)
+
+
+def test_channel_attribution_report(fractribution_project: DbtProject) -> None:
+    """fractribution's 'shapley' = our Python 'fractribution'; its last_touch = our SQL one."""
+    expected = read_expected("channel_attribution")
+    expected["model"] = expected["ATTRIBUTION_TYPE"].map(
+        {"shapley": "fractribution", "last_touch": "last_touch"}
+    )
+    actual = fractribution_project.query_df(
+        "select attribution_model as model, channel, "
+        "cast(attributed_conversions as double) as conversions, "
+        "cast(attributed_revenue as double) as revenue "
+        "from fct_attribution_channel_report "
+        "where attribution_model in ('fractribution', 'last_touch')"
+    )
+    merged = expected.merge(
+        actual, left_on=["model", "CHANNEL"], right_on=["model", "channel"], how="outer"
+    )
+    assert len(merged) == len(expected) == len(actual) == 12
+    assert merged["conversions"].sub(merged["CONVERSIONS"]).abs().max() < 1e-5
+    assert merged["revenue"].sub(merged["REVENUE"]).abs().max() < 1e-4
