@@ -13,7 +13,9 @@
 {#-
     Sessionisation. Events of one actor (the device's anonymous id, else the user id of
     server-side events) are ordered by journey.event_order(); a gap strictly greater than the
-    timeout, and optionally midnight UTC or a new utm_campaign, starts a session.
+    timeout, and optionally midnight UTC or a new utm_campaign, starts a session. With
+    journey__session_source = 'tracker', two consecutive events that both carry a tracker
+    session id are in one session exactly when the ids are equal; the rules decide elsewhere.
 
     Incremental runs re-read events from the start of every session that could still change:
     for each actor with an event within lookback + timeout of the newest stored event, from the
@@ -22,6 +24,10 @@
 -#}
 {%- set timeout_seconds = var('journey__session_timeout_minutes') * 60 -%}
 {%- set incremental = journey.is_incremental_run() -%}
+{%- set session_source = var('journey__session_source', 'rules') -%}
+{%- if session_source not in ['rules', 'tracker'] -%}
+    {{ exceptions.raise_compiler_error("journey: journey__session_source must be 'rules' or 'tracker', got '" ~ session_source ~ "'") }}
+{%- endif -%}
 
 with canonical as (
 
@@ -119,7 +125,8 @@ ordering_keys as (
         actor_id,
         event_at,
         sequence_number,
-        utm_campaign
+        utm_campaign,
+        tracker_session_id
     from deduplicated
 
 ),
@@ -129,6 +136,7 @@ with_previous as (
     select
         *,
         lag(event_at) over actor_order as previous_event_at,
+        lag(tracker_session_id) over actor_order as previous_tracker_session_id,
         row_number() over actor_order as actor_event_number
     from ordering_keys
     window actor_order as (partition by actor_id order by {{ journey.event_order() }})
@@ -141,6 +149,11 @@ gap_sessions as (
         *,
         case
             when previous_event_at is null then 1
+            {% if session_source == 'tracker' %}
+                -- the tracker's session id decides wherever the event carries one
+                when tracker_session_id is not null and previous_tracker_session_id is not null
+                    then case when tracker_session_id = previous_tracker_session_id then 0 else 1 end
+            {% endif %}
             when {{ journey.seconds_between('previous_event_at', 'event_at') }} > {{ timeout_seconds }} then 1
             {% if var('journey__session_split_at_midnight') %}
                 when cast(event_at as date) <> cast(previous_event_at as date) then 1

@@ -83,6 +83,7 @@ final as (
 
     select
         concat(funnel_name, ':', unit_id, ':', cast(step_index as {{ dbt.type_string() }})) as funnel_unit_step_id,
+        concat(funnel_name, ':', unit_id) as funnel_unit_id,
         funnel_name,
         count_by,
         unit_id,
