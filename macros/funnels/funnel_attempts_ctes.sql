@@ -261,7 +261,7 @@
         required step; for an optional step the latest reached one since that step -#}
     {%- set cursor_ranks = [] -%}
     {%- set cursor_ats = [] -%}
-    {%- for j in range(k - 1, previous_required - 1, -1) -%}
+    {%- for j in (range(k - 1, previous_required - 1, -1) if s.optional else [previous_required]) -%}
         {%- do cursor_ranks.append('step_' ~ j ~ '_rank') -%}
         {%- do cursor_ats.append('step_' ~ j ~ '_at') -%}
     {%- endfor -%}

@@ -1,8 +1,9 @@
 {#-
     A select over the events relation giving each event its place in its unit's sequence:
     unit_id (the session id, or the user id for unit 'user'), event_position (1-based, in
-    journey.event_order()) and, for lead_depth n > 0, the next n event names (next_1_event_name
-    ...) plus next_event_at and next_session_id of the direct successor.
+    journey.event_order(); in a session that order is fct_events.event_index, a cheaper sort key)
+    and, for lead_depth n > 0, the next n event names (next_1_event_name ...) plus next_event_at
+    and next_session_id of the direct successor.
 
     collapse_repeats: a run of consecutive events with the same name in the unit counts as one
     event, represented by the run's first event (its time, id and session).
@@ -19,6 +20,7 @@
         ) }}
     {%- endif -%}
     {%- set unit_column = 'session_id' if unit == 'session' else 'user_id' -%}
+    {%- set unit_order = 'event_index' if unit == 'session' else journey.event_order() -%}
     select
         unit_id,
         user_id,
@@ -43,12 +45,13 @@
             event_id,
             event_name,
             event_at,
+            event_index,
             sequence_number,
             is_conversion
             {%- if collapse_repeats %},
             lag(event_name) over (
                 partition by {{ unit_column }}
-                order by {{ journey.event_order() }}
+                order by {{ unit_order }}
             ) as previous_event_name
             {%- endif %}
         from {{ events_relation }}
@@ -56,5 +59,5 @@
     {%- if collapse_repeats %}
     where previous_event_name is null or previous_event_name <> event_name
     {%- endif %}
-    window unit_order as (partition by unit_id order by {{ journey.event_order() }})
+    window unit_order as (partition by unit_id order by {{ unit_order }})
 {%- endmacro %}

@@ -4,7 +4,19 @@
     returning (active in the previous period too), resurrecting (inactive in the previous period,
     active before it). Dormant users were active in the previous period and not in this one.
 -#}
-{%- set units = ['day', 'week', 'month'] -%}
+{%- set units = var('journey__lifecycle_period_units', ['day', 'week', 'month']) -%}
+{%- if units is string or units is mapping or units is not iterable or units | length == 0 -%}
+    {{ exceptions.raise_compiler_error(
+        "journey__lifecycle_period_units must be a non-empty list of day, week, month; got: " ~ units
+    ) }}
+{%- endif -%}
+{%- for unit in units -%}
+    {%- if unit not in ['day', 'week', 'month'] -%}
+        {{ exceptions.raise_compiler_error(
+            "journey__lifecycle_period_units: '" ~ unit ~ "' is not one of day, week, month"
+        ) }}
+    {%- endif -%}
+{%- endfor -%}
 
 with user_days as (
 

@@ -1,9 +1,25 @@
 {#-
-    Power-user curves L7 and L28: for an as-of date, how many users were active on exactly n of
-    the 7 (or 28) days ending on it, n = 1..7 (1..28). As-of dates: the last day of each ISO week
-    (Sunday) and the latest activity date.
+    Power-user curves (var journey__engagement_curve_windows, default L7 and L28): for an as-of
+    date, how many users were active on exactly n of the 7 (or 28) days ending on it, n = 1..7
+    (1..28). As-of dates: the last day of each ISO week (Sunday) and the latest activity date.
 -#}
-{%- set curves = [('l7', 7), ('l28', 28)] -%}
+{%- set windows = var('journey__engagement_curve_windows', [7, 28]) -%}
+{%- if windows is string or windows is mapping or windows is not iterable or windows | length == 0 -%}
+    {{ exceptions.raise_compiler_error(
+        "journey__engagement_curve_windows must be a non-empty list of window lengths in days; got: " ~ windows
+    ) }}
+{%- endif -%}
+{%- set curves = [] -%}
+{%- for days in windows -%}
+    {%- if days is not number or days is boolean or days != days | int or days < 2 or days > 366 -%}
+        {{ exceptions.raise_compiler_error(
+            "journey__engagement_curve_windows: each window must be a whole number of days from 2 to 366; got: " ~ days
+        ) }}
+    {%- endif -%}
+    {%- if ('l' ~ days | int, days | int) not in curves -%}
+        {%- do curves.append(('l' ~ days | int, days | int)) -%}
+    {%- endif -%}
+{%- endfor -%}
 
 with user_days as (
 
