@@ -8,15 +8,24 @@ locally generated service-account key, ``--no-populate-cache``), once per increm
 * ``incremental``: ``journey__offline_compile: incremental`` compiles the incremental branch
   (``journey.is_incremental_run()`` answers from the var, so no warehouse query is made).
 
-Then every compiled ``.sql`` file (models, analyses, data tests) and every model hook is
-checked: parsed with sqlglot's BigQuery dialect (error level RAISE), scanned for DuckDB-only
-syntax that sqlglot accepts but BigQuery rejects or misreads, and checked against a few
-BigQuery semantic rules that a parser does not know. Python models are compiled but not parsed.
-Unit tests are excluded: compiling them needs the warehouse's column types.
+Then every compiled ``.sql`` file and every rendered hook is checked: parsed with sqlglot's
+BigQuery dialect (error level RAISE), scanned for DuckDB-only syntax that sqlglot accepts but
+BigQuery rejects or misreads (a denylist, outside strings and comments), and checked against
+BigQuery rules a parser does not know (no window frame on row_number/rank/lag...; no DATETIME
+from dbt.dateadd left to meet a TIMESTAMP). A compiled line, or the line after a comment
+``-- bq-compile-check: ignore``, is exempt from the last two.
 
-dbt runs in-process. Any attempt to reach Google during the compile (an introspective query:
-``run_query``, ``is_incremental()``, ``adapter.get_relation``...) fails at once with the name of
-the node, instead of hanging on Google's token endpoint.
+What is compiled: SQL models and analyses in both modes; singular tests and the project's own
+generic tests (``--tests all`` adds dbt's built-in ones) with the first mode only, as tests do
+not depend on it; model pre/post hooks and on-run hooks, rendered with ``dbt compile --inline``
+(``this`` is then ``inline_query``). Not compiled: Python models (excluded: they are not SQL,
+and their compiled code calls is_incremental(), a warehouse query) and unit tests (they need the
+warehouse's column types).
+
+dbt runs in a worker subprocess (killed after ``--timeout``), in-process there: one parse, then
+one compile per mode from that manifest. Any attempt to reach Google meanwhile (``run_query``,
+``is_incremental()``, ``adapter.get_relation``...) fails at once with the node's name instead of
+retrying Google's token endpoint for many minutes.
 
 Nothing is written inside the project: profiles, key file, target and log paths live in a
 temporary directory (or ``--work-dir``). Exit status 0 when every check passes, 1 otherwise.
@@ -29,8 +38,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import gc
 import json
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -146,8 +157,8 @@ DENYLIST: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),
     (
         "generate_series",
-        re.compile(r"\b(?:generate_series|range)\s*\(", re.IGNORECASE),
-        "generate_series()/range() are DuckDB; BigQuery has generate_array()/"
+        re.compile(r"\bgenerate_series\s*\(", re.IGNORECASE),
+        "generate_series() is DuckDB/PostgreSQL; BigQuery has generate_array()/"
         "generate_date_array()/generate_timestamp_array()",
     ),
     (
@@ -421,8 +432,7 @@ def fake_service_account_key() -> dict[str, str]:
         "token_uri": "https://oauth2.googleapis.com/token",
         "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
         "client_x509_cert_url": (
-            "https://www.googleapis.com/robot/v1/metadata/x509/"
-            + email.replace("@", "%40")
+            "https://www.googleapis.com/robot/v1/metadata/x509/" + email.replace("@", "%40")
         ),
         "universe_domain": "googleapis.com",
     }
@@ -456,7 +466,7 @@ def write_offline_profile(directory: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# dbt in-process
+# Worker: dbt in-process (run in a subprocess of the checker, so a hang can be timed out)
 # --------------------------------------------------------------------------------------------
 
 
@@ -478,14 +488,18 @@ def _current_node() -> str:
 
 @contextlib.contextmanager
 def offline_network_guard() -> Iterator[None]:
-    """Make every Google API or token request fail at once, naming the node that made it."""
+    """Make every Google API or token request fail at once, naming the node that made it.
+
+    Without it, a query at compile time retries Google's token endpoint for many minutes.
+    """
     import google.auth.transport.requests as google_requests
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise WarehouseAccessError(
             f"offline BigQuery compile: {_current_node()} tried to query the warehouse at "
-            f"compile time; guard the query with var('{MODE_VAR}') (see "
-            "journey.is_incremental_run and journey.check_source_columns)"
+            f"compile time (run_query, is_incremental(), adapter.get_relation...); guard it "
+            f"with var('{MODE_VAR}') as journey.is_incremental_run and "
+            "journey.check_source_columns do"
         )
 
     originals = (google_requests.AuthorizedSession.request, google_requests.Request.__call__)
@@ -498,42 +512,237 @@ def offline_network_guard() -> Iterator[None]:
         google_requests.Request.__call__ = originals[1]  # type: ignore[method-assign]
 
 
-@dataclasses.dataclass
-class DbtOutcome:
-    success: bool
-    errors: list[str]
-    results: list[Any]
+def _clean(text: object) -> str:
+    return ANSI_ESCAPE.sub("", str(text)).strip()
 
 
-def run_dbt(args: list[str], verbose: bool = False) -> DbtOutcome:
-    """Invoke dbt in-process with the network guard; collect error events."""
+def _stop_thread_pools() -> None:
+    """Stop the thread pools a failed dbt command leaves running.
+
+    dbt compile stops at the first error without closing its pool: the pool goes on compiling
+    the queued nodes and would fire into (and break) the next command of this process.
+    """
+    from multiprocessing.pool import ThreadPool
+
+    for obj in gc.get_objects():
+        if isinstance(obj, ThreadPool):
+            obj.terminate()
+
+
+def _invoke_dbt(
+    args: list[str], manifest: Any = None, verbose: bool = False
+) -> tuple[Any, list[str]]:
+    """Run one dbt command in-process; return dbt's result object and its error messages."""
     from dbt.cli.main import dbtRunner
 
-    errors: list[str] = []
+    events: list[str] = []
 
     def on_event(event: Any) -> None:
         if event.info.level == "error":
-            errors.append(ANSI_ESCAPE.sub("", event.info.msg).strip())
+            events.append(_clean(event.info.msg))
 
     log_args = [] if verbose else ["--log-level", "none", "--log-level-file", "debug"]
-    with offline_network_guard():
-        result = dbtRunner(callbacks=[on_event]).invoke([*args, *log_args])
-    results = list(getattr(result.result, "results", None) or [])
-    if result.exception is not None:
-        message = ANSI_ESCAPE.sub("", str(result.exception)).strip()
-        if not any(message in error for error in errors):
-            errors.append(message)
-    for node_result in results:
+    result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke([*args, *log_args])
+    if not result.success:
+        _stop_thread_pools()
+    errors: list[str] = []
+    for node_result in getattr(result.result, "results", None) or []:
         status = str(getattr(node_result, "status", "")).lower()
-        if status.endswith("error") or status.endswith("fail"):
-            node = getattr(node_result, "node", None)
-            name = getattr(node, "unique_id", "?")
-            errors.append(f"{name}: {getattr(node_result, 'message', '')}")
-    return DbtOutcome(success=bool(result.success), errors=errors, results=results)
+        if status.endswith(("error", "fail")):
+            node_id = getattr(getattr(node_result, "node", None), "unique_id", "?")
+            errors.append(f"{node_id}: {_clean(getattr(node_result, 'message', ''))}")
+    if result.exception is not None:
+        errors.append(_clean(result.exception))
+    if not result.success and not errors:
+        errors = events or ["dbt failed without a message (rerun with --verbose)"]
+    return result, list(dict.fromkeys(errors))
+
+
+def _uncompiled(manifest: Any) -> Any:
+    """The parsed manifest, made ready for another compile.
+
+    Compiling marks nodes (compiled code, ephemeral CTEs injected): reset those marks so the
+    next compile renders every node again with its own vars, and drop inline query nodes.
+    Copies do not work in dbt 1.11: Manifest.deepcopy() fails on disabled nodes and a pickled
+    manifest mixes up its lookups.
+    """
+    for unique_id in [k for k, n in manifest.nodes.items() if _resource_type(n) == "sql_operation"]:
+        del manifest.nodes[unique_id]
+    from dbt.contracts.graph.nodes import CompiledNode
+
+    for node in manifest.nodes.values():
+        if isinstance(node, CompiledNode):
+            node.extra_ctes_injected = False
+            node.extra_ctes = []
+            node.compiled = False
+            node.compiled_code = None
+    return manifest
+
+
+def _hooks_of(manifest: Any, project_name: str) -> list[tuple[str, str]]:
+    """(label, jinja) of every pre/post hook of the project's nodes and every on-run hook."""
+    hooks: list[tuple[str, str]] = []
+    for unique_id, node in sorted(manifest.nodes.items()):
+        if node.package_name != project_name or getattr(node, "language", "sql") == "python":
+            continue
+        if str(node.resource_type) in ("operation", "NodeType.Operation"):
+            hooks.append((unique_id, str(node.raw_code)))
+            continue
+        config = node.config
+        for kind in ("pre_hook", "post_hook"):
+            for index, hook in enumerate(getattr(config, kind, None) or []):
+                sql = getattr(hook, "sql", hook)
+                if sql and str(sql).strip():
+                    hooks.append((f"{unique_id} {kind}[{index}]", str(sql)))
+    return hooks
+
+
+def _compile_hooks(
+    hooks: list[tuple[str, str]], manifest: Any, args: list[str], verbose: bool
+) -> tuple[list[dict[str, str]], list[str]]:
+    """Render hooks with `dbt compile --inline`: all at once, one by one if that fails."""
+    if not hooks:
+        return [], []
+    inline = "\n".join(f"{HOOK_MARKER} {index}\n{sql}" for index, (_, sql) in enumerate(hooks))
+    result, errors = _invoke_dbt([*args, "--inline", inline], _uncompiled(manifest), verbose)
+    results = getattr(result.result, "results", None) or []
+    if result.success and results:
+        compiled = str(getattr(results[0].node, "compiled_code", "") or "")
+        chunks = re.split(rf"^{re.escape(HOOK_MARKER)} (\d+)\s*$", compiled, flags=re.MULTILINE)
+        rendered = [
+            {"label": hooks[int(index)][0], "sql": sql.strip("\n")}
+            for index, sql in zip(chunks[1::2], chunks[2::2], strict=True)
+        ]
+        return rendered, []
+    hook_errors: list[str] = []
+    rendered = []
+    for label, sql in hooks:
+        result, errors = _invoke_dbt([*args, "--inline", sql], _uncompiled(manifest), verbose)
+        results = getattr(result.result, "results", None) or []
+        if result.success and results:
+            compiled = str(getattr(results[0].node, "compiled_code", "") or "")
+            rendered.append({"label": label, "sql": compiled})
+        else:
+            hook_errors += [f"hook {label}: {error}" for error in errors]
+    return rendered, hook_errors
+
+
+def _resource_type(node: Any) -> str:
+    return str(getattr(node.resource_type, "value", node.resource_type)).lower()
+
+
+def _selection(
+    manifest: Any, project_name: str, tests: str, python_paths: Sequence[str]
+) -> list[str]:
+    """dbt node selection of one compile: SQL models, analyses and the chosen data tests.
+
+    tests: 'all' (every data test), 'project' (singular tests and generic tests whose macro is
+    the project's own; dbt's not_null/unique/... are dbt-bigquery's and known to work) or 'none'.
+    Unit tests are never compiled: that needs the warehouse's column types.
+    """
+    select = ["resource_type:model", "resource_type:analysis"]
+    if tests == "all":
+        select.append("resource_type:test")
+    elif tests == "project":
+        names = set()
+        for node in manifest.nodes.values():
+            metadata = getattr(node, "test_metadata", None)
+            if _resource_type(node) != "test" or node.package_name != project_name:
+                continue
+            if metadata is None:
+                select.append("test_type:singular")
+            elif f"macro.{project_name}.test_{metadata.name}" in node.depends_on.macros:
+                names.add(metadata.name)
+        select += [f"test_name:{name}" for name in sorted(names)]
+    selection = ["--select", *dict.fromkeys(select), "--indirect-selection", "empty"]
+    if python_paths:
+        selection += ["--exclude", *(f"path:{path}" for path in python_paths)]
+    return selection
+
+
+def worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Parse once, then compile each mode from a copy of that manifest (dbt in-process)."""
+    work_dir = Path(spec["work_dir"])
+    verbose = bool(spec.get("verbose"))
+    modes: list[str] = list(spec["modes"])
+
+    def common(mode: str, target: Path) -> list[str]:
+        return [
+            "--project-dir",
+            spec["project_dir"],
+            "--profiles-dir",
+            spec["profiles_dir"],
+            "--target",
+            TARGET_NAME,
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--no-send-anonymous-usage-stats",
+            "--vars",
+            json.dumps({**spec["extra_vars"], MODE_VAR: mode}),
+        ]
+
+    report: dict[str, Any] = {"parse": {}, "modes": {}, "python_models": []}
+    with offline_network_guard():
+        started = time.perf_counter()
+        parsed, errors = _invoke_dbt(
+            ["parse", *common(modes[0], work_dir / "target-parse")], verbose=verbose
+        )
+        manifest = parsed.result if parsed.success else None
+        report["parse"] = {
+            "ok": manifest is not None,
+            "errors": errors,
+            "seconds": time.perf_counter() - started,
+        }
+        if manifest is None:
+            return report
+        project_name = str(manifest.metadata.project_name or "journey")
+        report["project_name"] = project_name
+        python_paths = sorted(
+            node.original_file_path
+            for node in manifest.nodes.values()
+            if node.package_name == project_name
+            and _resource_type(node) == "model"
+            and getattr(node, "language", "sql") == "python"
+        )
+        report["python_models"] = python_paths
+        tests = str(spec.get("tests", "project"))
+        for index, mode in enumerate(modes):
+            started = time.perf_counter()
+            target = work_dir / f"target-{mode}"
+            # Data tests do not depend on the mode: they are compiled with the first mode only.
+            selection = _selection(
+                manifest, project_name, tests if index == 0 else "none", python_paths
+            )
+            mode_manifest = _uncompiled(manifest)
+            args = ["compile", *common(mode, target), "--no-populate-cache"]
+            compiled, errors = _invoke_dbt([*args, *selection], mode_manifest, verbose)
+            hooks: list[dict[str, str]] = []
+            hook_errors: list[str] = []
+            if compiled.success and spec.get("check_hooks", True):
+                # A separate target path: dbt writes the inline query's SQL there too.
+                hook_args = [
+                    "compile",
+                    *common(mode, work_dir / f"hooks-{mode}"),
+                    "--no-populate-cache",
+                ]
+                hooks, hook_errors = _compile_hooks(
+                    _hooks_of(manifest, project_name), manifest, hook_args, verbose
+                )
+            report["modes"][mode] = {
+                "ok": bool(compiled.success),
+                "errors": errors + hook_errors,
+                "target_path": str(target),
+                "tests_compiled": index == 0 and tests != "none",
+                "hooks": hooks,
+                "seconds": time.perf_counter() - started,
+            }
+    return report
 
 
 # --------------------------------------------------------------------------------------------
-# One mode: compile, then check the files and the hooks
+# Checker: run the worker, then check what it compiled
 # --------------------------------------------------------------------------------------------
 
 
@@ -547,7 +756,7 @@ class ModeReport:
     tests: int = 0
     analyses: int = 0
     hooks: int = 0
-    python_models: int = 0
+    tests_compiled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -564,67 +773,17 @@ def _kind_of(relative: Path) -> str:
     return "model"
 
 
-def collect_hooks(manifest: dict[str, Any], project_name: str) -> list[tuple[str, str]]:
-    """(label, jinja) for each pre/post hook of the project's nodes and each on-run hook."""
-    hooks: list[tuple[str, str]] = []
-    for unique_id, node in sorted(manifest.get("nodes", {}).items()):
-        if node.get("package_name") != project_name:
-            continue
-        if node.get("resource_type") == "operation":
-            hooks.append((f"{unique_id}", str(node.get("raw_code", ""))))
-            continue
-        config = node.get("config") or {}
-        for kind in ("pre_hook", "post_hook"):
-            for index, hook in enumerate(config.get(kind) or []):
-                sql = hook.get("sql") if isinstance(hook, dict) else hook
-                if sql and str(sql).strip():
-                    hooks.append((f"{unique_id} {kind}[{index}]", str(sql)))
-    return hooks
-
-
-def check_mode(
-    mode: str,
-    project_dir: Path,
-    profiles_dir: Path,
-    work_dir: Path,
-    extra_vars: dict[str, Any],
-    check_hooks: bool = True,
-    verbose: bool = False,
-) -> ModeReport:
-    report = ModeReport(mode)
-    started = time.perf_counter()
-    target_path = work_dir / f"target-{mode}"
-    dbt_vars = {**extra_vars, MODE_VAR: mode}
-    base_args = [
-        "compile",
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(profiles_dir),
-        "--target",
-        TARGET_NAME,
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(work_dir / f"logs-{mode}"),
-        "--no-populate-cache",
-        "--no-send-anonymous-usage-stats",
-        "--vars",
-        json.dumps(dbt_vars),
-    ]
-    outcome = run_dbt([*base_args, "--exclude", "resource_type:unit_test"], verbose)
-    report.compile_errors += outcome.errors
-    if not outcome.success and not outcome.errors:
-        report.compile_errors.append("dbt compile failed (rerun with --verbose)")
-
-    manifest_path = target_path / "manifest.json"
-    manifest: dict[str, Any] = {}
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    project_name = str(manifest.get("metadata", {}).get("project_name") or "journey")
-
-    compiled_root = target_path / "compiled" / project_name
-    for file in sorted(compiled_root.rglob("*.sql")) if compiled_root.exists() else []:
+def check_compiled(mode: str, outcome: dict[str, Any], project_name: str) -> ModeReport:
+    """Check every compiled .sql file and every rendered hook of one mode."""
+    report = ModeReport(
+        mode,
+        seconds=float(outcome.get("seconds", 0.0)),
+        compile_errors=list(outcome.get("errors", [])),
+        tests_compiled=bool(outcome.get("tests_compiled")),
+    )
+    compiled_root = Path(outcome["target_path"]) / "compiled" / project_name
+    files = sorted(f for f in compiled_root.rglob("*.sql") if f.is_file())
+    for file in files:
         relative = file.relative_to(compiled_root)
         kind = _kind_of(relative)
         if kind == "model":
@@ -634,46 +793,80 @@ def check_mode(
         else:
             report.analyses += 1
         report.findings += check_sql(file.read_text(encoding="utf-8"), relative.as_posix())
-    report.python_models = sum(
-        1
-        for r in outcome.results
-        if getattr(r.node, "resource_type", None) == "model"
-        and getattr(r.node, "language", "sql") == "python"
-    )
-
-    if check_hooks and outcome.success:
-        hooks = collect_hooks(manifest, project_name)
-        report.hooks = len(hooks)
-        report.findings += _check_hooks(hooks, base_args, verbose, report)
-    report.seconds = time.perf_counter() - started
+    for hook in outcome.get("hooks", []):
+        report.hooks += 1
+        if hook["sql"].strip():
+            report.findings += check_sql(hook["sql"], f"hook {hook['label']}")
+    if outcome.get("ok") and report.models == 0:
+        report.compile_errors.append("dbt compile succeeded but wrote no model SQL")
     return report
 
 
-def _check_hooks(
-    hooks: list[tuple[str, str]], base_args: list[str], verbose: bool, report: ModeReport
-) -> list[Finding]:
-    """Compile every hook in one inline query (split again by marker comments) and check it."""
-    if not hooks:
-        return []
-    inline = "\n".join(f"{HOOK_MARKER} {index}\n{sql}" for index, (_, sql) in enumerate(hooks))
-    outcome = run_dbt([*base_args, "--inline", inline], verbose)
-    compiled = ""
-    if outcome.results:
-        compiled = str(getattr(outcome.results[0].node, "compiled_code", "") or "")
-    if not outcome.success or not compiled:
-        # Compile the hooks one by one to name the one that fails.
-        for label, sql in hooks:
-            single = run_dbt([*base_args, "--inline", sql], verbose)
-            if not single.success:
-                report.compile_errors += [f"hook {label}: {e}" for e in single.errors]
-        return []
-    findings: list[Finding] = []
-    chunks = re.split(rf"^{re.escape(HOOK_MARKER)} (\d+)\s*$", compiled, flags=re.MULTILINE)
-    for index_text, sql in zip(chunks[1::2], chunks[2::2], strict=True):
-        label = hooks[int(index_text)][0]
-        if sql.strip():
-            findings += check_sql(sql.strip("\n"), f"hook {label}")
-    return findings
+def run_worker_process(spec: dict[str, Any], timeout: float) -> tuple[dict[str, Any], str]:
+    """Run the worker in a fresh Python process; return its report and its output."""
+    work_dir = Path(spec["work_dir"])
+    spec_path = work_dir / "worker-spec.json"
+    result_path = work_dir / "worker-result.json"
+    spec_path.write_text(json.dumps({**spec, "result_path": str(result_path)}), encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(spec_path)]
+    try:
+        completed = subprocess.run(
+            command,
+            capture_output=not spec.get("verbose"),
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {}, f"dbt worker timed out after {timeout:.0f}s (a compile-time query?)"
+    output = (completed.stdout or "") + (completed.stderr or "")
+    if not result_path.exists():
+        return {}, f"dbt worker exited with {completed.returncode} without a report:\n{output}"
+    return json.loads(result_path.read_text(encoding="utf-8")), output
+
+
+def run_checks(
+    project_dir: Path,
+    work_dir: Path,
+    extra_vars: dict[str, Any],
+    modes: Sequence[str] = MODES,
+    tests: str = "project",
+    check_hooks: bool = True,
+    verbose: bool = False,
+    timeout: float = 600.0,
+) -> list[ModeReport]:
+    """Compile offline for each mode and check the output; one report per mode."""
+    profiles_dir = write_offline_profile(work_dir / "profiles")
+    spec = {
+        "project_dir": str(project_dir),
+        "profiles_dir": str(profiles_dir),
+        "work_dir": str(work_dir),
+        "modes": list(modes),
+        "extra_vars": extra_vars,
+        "tests": tests,
+        "check_hooks": check_hooks,
+        "verbose": verbose,
+    }
+    result, output = run_worker_process(spec, timeout)
+    parse = result.get("parse", {})
+    if not parse.get("ok"):
+        errors = parse.get("errors") or [output.strip() or "dbt parse failed"]
+        return [ModeReport(modes[0], compile_errors=[f"dbt parse: {e}" for e in errors])]
+    project_name = str(result.get("project_name", "journey"))
+    reports = []
+    for mode in modes:
+        outcome = result["modes"].get(mode)
+        if outcome is None:
+            reports.append(ModeReport(mode, compile_errors=["not compiled"]))
+            continue
+        report = check_compiled(mode, outcome, project_name)
+        if mode == modes[0]:
+            report.seconds += float(parse.get("seconds", 0.0))
+        reports.append(report)
+    skipped = result.get("python_models") or []
+    if skipped:
+        print(f"note: {len(skipped)} Python model(s) not compiled: {', '.join(skipped)}")
+    return reports
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,7 +885,7 @@ def parse_vars(texts: Sequence[str]) -> dict[str, Any]:
             raise argparse.ArgumentTypeError(f"--vars must be a YAML dictionary, got: {text!r}")
         merged.update(value)
     if MODE_VAR in merged:
-        raise argparse.ArgumentTypeError(f"{MODE_VAR} is set by this script per mode")
+        raise argparse.ArgumentTypeError(f"{MODE_VAR} is set by this script, once per mode")
     return merged
 
 
@@ -700,8 +893,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=(
             "Compile the journey dbt project for BigQuery offline (full-refresh and incremental "
-            "branches) and check the compiled SQL with sqlglot's BigQuery dialect, a DuckDB-only "
-            "syntax denylist and BigQuery window/DATETIME rules."
+            "branches) and check the compiled SQL: sqlglot's BigQuery parser, a denylist of "
+            "DuckDB-only syntax, and BigQuery window-frame and DATETIME rules."
         )
     )
     parser.add_argument(
@@ -715,7 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="YAML",
-        help="extra dbt vars (YAML dict), merged; repeatable, e.g. "
+        help="extra dbt vars (a YAML dict) merged into both modes; repeatable, e.g. "
         "'{journey__source_snowplow_enabled: true}'",
     )
     parser.add_argument(
@@ -729,58 +922,56 @@ def build_parser() -> argparse.ArgumentParser:
         "--work-dir",
         type=Path,
         help="keep profiles, compiled SQL and logs here instead of a temporary directory "
-        "(must be outside the project's target/)",
+        "(not inside the project's target/)",
     )
-    parser.add_argument("--no-hooks", action="store_true", help="do not compile model hooks")
+    parser.add_argument(
+        "--tests",
+        choices=("project", "all", "none"),
+        default="project",
+        help="data tests to compile and check (with the first mode): 'project' (default: "
+        "singular tests and the project's own generic tests), 'all' (dbt's built-in generic "
+        "tests too; slower), 'none'",
+    )
+    parser.add_argument("--no-hooks", action="store_true", help="do not render and check hooks")
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds allowed for dbt (default 600)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show dbt's own log output")
+    parser.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
     return parser
 
 
-def run_checks(
-    project_dir: Path,
-    work_dir: Path,
-    extra_vars: dict[str, Any],
-    modes: Sequence[str] = MODES,
-    check_hooks: bool = True,
-    verbose: bool = False,
-) -> list[ModeReport]:
-    profiles_dir = write_offline_profile(work_dir / "profiles")
-    return [
-        check_mode(mode, project_dir, profiles_dir, work_dir, extra_vars, check_hooks, verbose)
-        for mode in modes
-    ]
-
-
-def summarize(reports: Sequence[ModeReport], seconds: float, out: Any = None) -> bool:
-    out = out or sys.stdout
+def summarize(reports: Sequence[ModeReport], seconds: float) -> bool:
+    """Print every problem, then one summary line; True when all is well."""
     ok = all(report.ok for report in reports)
     for report in reports:
         for error in report.compile_errors:
-            print(f"FAIL [{report.mode}] dbt compile: {error}", file=out)
+            print(f"FAIL [{report.mode}] dbt: {error}")
         for finding in report.findings:
-            print(f"FAIL [{report.mode}] {finding}", file=out)
+            print(f"FAIL [{report.mode}] {finding}")
     parts = []
     for r in reports:
-        skipped = f", {r.python_models} python skipped" if r.python_models else ""
+        tests = f"{r.tests} tests, " if r.tests_compiled else ""
         parts.append(
-            f"{r.mode}: {r.models} models{skipped}, {r.tests} tests, {r.analyses} analyses, "
-            f"{r.hooks} hooks ({r.seconds:.1f}s)"
+            f"{r.mode}: {r.models} models, {tests}{r.analyses} analyses, {r.hooks} hooks "
+            f"({r.seconds:.1f}s)"
         )
     detail = "; ".join(parts)
     if ok:
-        print(f"OK BigQuery offline compile: {detail}; {seconds:.1f}s total", file=out)
+        print(f"OK BigQuery offline compile + sqlglot parse: {detail}; {seconds:.1f}s total")
     else:
         problems = sum(len(r.compile_errors) + len(r.findings) for r in reports)
-        print(
-            f"FAILED BigQuery offline compile: {problems} problem(s); {detail}; "
-            f"{seconds:.1f}s total",
-            file=out,
-        )
+        print(f"FAILED BigQuery offline compile: {problems} problem(s); {detail}; {seconds:.1f}s")
     return ok
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.worker:
+        spec = json.loads(Path(args.worker).read_text(encoding="utf-8"))
+        report = worker(spec)
+        Path(spec["result_path"]).write_text(json.dumps(report), encoding="utf-8")
+        return 0
     try:
         extra_vars = parse_vars(args.vars)
     except (argparse.ArgumentTypeError, yaml.YAMLError) as error:
@@ -799,11 +990,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bq-compile-")))
         reports = run_checks(
-            project_dir, work_dir, extra_vars, modes, not args.no_hooks, args.verbose
+            project_dir,
+            work_dir,
+            extra_vars,
+            modes,
+            tests=args.tests,
+            check_hooks=not args.no_hooks,
+            verbose=args.verbose,
+            timeout=args.timeout,
         )
         ok = summarize(reports, time.perf_counter() - started)
     if not ok and args.work_dir is None:
-        print("(rerun with --work-dir DIR to keep the compiled SQL; line numbers refer to it)")
+        print("(line numbers refer to the compiled SQL: rerun with --work-dir DIR to keep it)")
     return 0 if ok else 1
 
 

@@ -35,7 +35,7 @@
 {% macro lookback_start(column, relation=none) -%}
     {%- set rel = relation if relation is not none else this -%}
     (
-        select {{ dbt.dateadd('hour', -1 * var('journey__lookback_hours'), 'max(' ~ column ~ ')') }}
+        select {{ journey.timestamp_add('hour', -1 * var('journey__lookback_hours'), 'max(' ~ column ~ ')') }}
         from {{ rel }}
     )
 {%- endmacro %}

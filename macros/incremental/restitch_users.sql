@@ -18,7 +18,7 @@
         and target.anonymous_id = identity_map.anonymous_id
         and target.user_id <> identity_map.user_id
         and identity_map.decided_at >= (
-            select {{ dbt.dateadd('hour', -1 * var('journey__lookback_hours'), 'max(decided_at)') }}
+            select {{ journey.timestamp_add('hour', -1 * var('journey__lookback_hours'), 'max(decided_at)') }}
             from {{ identity_map }}
         )
 {%- endmacro %}

@@ -33,7 +33,15 @@ def messy_project(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
             "journey__generic_events_format": "csv",
         },
     )
-    project.run("build", "--select", "+fct_quarantined_events", "+dim_users", "--full-refresh")
+    project.run(
+        "build",
+        "--select",
+        "+fct_quarantined_events",
+        "+dim_users",
+        "--indirect-selection",
+        "cautious",
+        "--full-refresh",
+    )
     return project
 
 

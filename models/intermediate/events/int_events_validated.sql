@@ -22,7 +22,7 @@ validated as (
                 then 'missing_identity'
             when event_at < cast('{{ var("journey__min_event_date") }}' as {{ dbt.type_timestamp() }})
                 then 'timestamp_too_old'
-            when event_at > {{ dbt.dateadd(
+            when event_at > {{ journey.timestamp_add(
                     'minute',
                     var('journey__max_future_minutes'),
                     'coalesce(loaded_at, ' ~ journey.run_started_at_timestamp() ~ ')'

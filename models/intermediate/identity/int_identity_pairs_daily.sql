@@ -17,8 +17,8 @@ with events as (
         anonymous_id is not null
         and user_id is not null
     {% if journey.is_incremental_run() %}
-        and {{ dbt.date_trunc('day', 'event_at') }} >= (
-            select {{ dbt.dateadd('day', -1 * lookback_days, 'max(seen_date)') }}
+        and cast(event_at as date) >= (
+            select cast({{ dbt.dateadd('day', -1 * lookback_days, 'max(seen_date)') }} as date)
             from {{ this }}
         )
     {% endif %}

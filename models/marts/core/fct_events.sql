@@ -59,7 +59,7 @@ open_sessions as (
         min(session_started_at) as reprocess_from
     from {{ this }}
     where event_at >= (
-        select {{ dbt.dateadd('second', -1 * timeout_seconds, 'cutoff_at') }} from window_start
+        select {{ journey.timestamp_add('second', -1 * timeout_seconds, 'cutoff_at') }} from window_start
     )
     group by 1
 
