@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_argument_group("input")
     source.add_argument("--database", type=Path, help="DuckDB database file")
     source.add_argument(
-        "--table", default="attribution_path_summary", help="path summary table in --database"
+        "--table", default="fct_attribution_path_summary", help="path summary table in --database"
     )
     source.add_argument("--csv", type=Path, help="read the path summary from this CSV instead")
     models = parser.add_argument_group("models")

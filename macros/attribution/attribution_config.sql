@@ -156,11 +156,16 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set text = value | string -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+    {%- set match = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})$', text) -%}
+    {%- set month = match.group(2) | int if match else 0 -%}
+    {%- set day = match.group(3) | int if match else 0 -%}
+    {#- a real calendar day: month 1..12, and day d of the month stays in that month -#}
+    {%- if not match or month < 1 or month > 12 or day < 1 or day > 31
+        or (modules.datetime.datetime(match.group(1) | int, month, 1)
+            + modules.datetime.timedelta(days=day - 1)).month != month -%}
         {%- do exceptions.raise_compiler_error(name ~ " must be a date 'YYYY-MM-DD' or null; got " ~ value) -%}
     {%- endif -%}
-    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
-    {{ return(parsed) }}
+    {{ return(modules.datetime.datetime(match.group(1) | int, month, day)) }}
 {%- endmacro %}
 
 

@@ -167,7 +167,7 @@ def test_run_attribution_duckdb_roundtrip(tmp_path: Path) -> None:
     summary = pd.read_csv(UPSTREAM_SUMMARY)
     with duckdb.connect(str(database)) as con:
         con.register("frame", summary)
-        con.execute("create table attribution_path_summary as select * from frame")
+        con.execute("create table fct_attribution_path_summary as select * from frame")
     status = script.main(
         ["--database", str(database), "--models", "markov,fractribution", "--markov-order", "1,2"]
     )

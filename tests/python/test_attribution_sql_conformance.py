@@ -8,15 +8,25 @@ channel attribution (fractribution through the Python model, last touch through 
 heuristics) must come out. Their path-transformation cases: test_attribution_sql_transforms.py.
 Data: fixtures/attribution_sql/fractribution (Apache-2.0, see its README).
 
-Deliberate differences from fractribution (none shows on these data): the lookback counts
-24-hour days from the conversion time (fractribution: calendar-day boundaries); a conversion's
-path starts after the user's previous conversion (fractribution: every conversion looks back the
-full lookback); conversions without any session are kept (counted as '(no touchpoint)') instead
-of dropped; path summary revenue is 0 instead of null for paths without conversion.
+Deliberate differences from fractribution (none shows on these data):
+- the lookback counts 24-hour days back from the conversion time (fractribution: calendar-day
+  date_diff, which also admits sessions later on the conversion day);
+- a conversion's path starts after the user's previous conversion, except its own session
+  (fractribution: every conversion looks back the full lookback, touches are reused);
+- conversions without any session are kept ('(no touchpoint)' in the report), not dropped;
+- the step limit applies before the transforms (Snowplow trims only the raw `path`);
+- non-conversion paths end inside the window (fractribution also counts non-converters whose
+  sessions all precede it) and start after the user's last earlier conversion;
+- path summary revenue is 0, not null, for paths without conversion; channel names are GA4's
+  default channel groups in production (the fixtures keep fractribution's names);
+- spend comes from a dated seed prorated to the window (fractribution: a fixed macro value).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +34,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from dbt_harness import DbtProject
+from dbt_harness import PROJECT_DIR, DbtProject
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attribution_sql" / "fractribution"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 EXPECTED = "snowplow_fractribution_{}_expected.csv"
 
 MODELS = (
@@ -56,8 +67,14 @@ def read_expected(name: str) -> pd.DataFrame:
 
 
 def load_fixture_tables(database: Path, sessions: pd.DataFrame, events: pd.DataFrame) -> None:
-    """Create fixtures.sessions / fixtures.events with the fct_sessions / fct_events columns used."""
+    """Create fixtures.sessions / fixtures.events with the fct_sessions / fct_events columns used,
+    and the two seeds the attribution models read (as `dbt seed` would, without its start-up)."""
     with duckdb.connect(str(database)) as con:
+        for seed in ("journey_currency_rates", "journey_channel_spend"):
+            con.execute(
+                f"create or replace table main.{seed} as "
+                f"select * from read_csv('{SEEDS / (seed + '.csv')}', header = true)"
+            )
         con.execute("create schema if not exists fixtures")
         con.register("sessions_frame", sessions)
         con.register("events_frame", events)
@@ -108,7 +125,6 @@ def fractribution_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         }
     )
     load_fixture_tables(project.database_path, sessions, events)
-    project.run("seed", "-s", "journey_currency_rates", "journey_channel_spend")
     # data tests included, unit tests excluded (they assume the project's default vars)
     project.run(
         "build",
@@ -117,6 +133,7 @@ def fractribution_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "fct_attribution_touchpoint_credits",
         "fct_attribution_data_driven",
         "fct_attribution_channel_report",
+        "fct_attribution_channel_report_wide",
         "--exclude-resource-type",
         "unit_test",
     )
@@ -141,7 +158,7 @@ def test_conversions_by_customer(fractribution_project: DbtProject) -> None:
 def test_paths_to_conversion(fractribution_project: DbtProject) -> None:
     expected = read_expected("paths_to_conversion")
     actual = fractribution_project.query_df(
-        "select user_id, converted_at, cast(revenue as double) as revenue, path, transformed_path "
+        "select user_id, converted_at, cast(revenue as double) as revenue, channel_path, transformed_path "
         "from fct_attribution_paths where path_type = 'conversion'"
     )
     expected = expected.assign(conversion_tstamp=pd.to_datetime(expected["conversion_tstamp"]))
@@ -151,7 +168,7 @@ def test_paths_to_conversion(fractribution_project: DbtProject) -> None:
 def test_paths_to_non_conversion(fractribution_project: DbtProject) -> None:
     expected = read_expected("paths_to_non_conversion")
     actual = fractribution_project.query_df(
-        "select user_id, path, transformed_path "
+        "select user_id, channel_path, transformed_path "
         "from fct_attribution_paths where path_type = 'non_conversion'"
     )
     assert len(actual) == len(expected) == 61
@@ -186,3 +203,43 @@ def test_channel_attribution_report(fractribution_project: DbtProject) -> None:
     assert len(merged) == len(expected) == len(actual) == 12
     assert merged["conversions"].sub(merged["CONVERSIONS"]).abs().max() < 1e-5
     assert merged["revenue"].sub(merged["REVENUE"]).abs().max() < 1e-4
+
+
+def test_report_reads_the_script_table_when_python_models_are_off(
+    fractribution_project: DbtProject, tmp_path: Path
+) -> None:
+    """journey__attribution_python_models: false -> the report reads what
+    scripts/run_attribution.py wrote (source journey_attribution_external), same numbers."""
+    offline = DbtProject(
+        workdir=tmp_path, base_vars={**BASE_VARS, "journey__attribution_python_models": False}
+    )
+    shutil.copy(fractribution_project.database_path, offline.database_path)
+    with duckdb.connect(str(offline.database_path)) as con:
+        # proves the report no longer reads the Python model's table
+        con.execute("drop table main.fct_attribution_data_driven")
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_DIR / "scripts" / "run_attribution.py"),
+            "--database",
+            str(offline.database_path),
+            "--table",
+            "fct_attribution_path_summary",
+            "--models",
+            "fractribution",
+            "--out-table",
+            "attribution_channel_results",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    offline.run("run", "-s", "fct_attribution_channel_report")
+    query = (
+        "select attribution_model, channel, attributed_conversions, attributed_revenue "
+        "from fct_attribution_channel_report order by 1, 2"
+    )
+    rows = offline.query(query)
+    assert rows == fractribution_project.query(query)
+    # 6 heuristics + fractribution, each over the 6 channels
+    assert len(rows) == 42
+    assert sum(1 for row in rows if row[0] == "fractribution") == 6

@@ -100,7 +100,7 @@ def reference_paths(
         touches = sorted(touches)
         if s.steps:
             touches = touches[-s.steps :]
-        return [(sid, ch or "Unassigned", t) for t, sid, ch in touches]
+        return [(sid, ch if isinstance(ch, str) else "Unassigned", t) for t, sid, ch in touches]
 
     for user in set(by_user) | set(conv_by_user):
         touches = sorted(by_user.get(user, []))
@@ -111,7 +111,8 @@ def reference_paths(
                 candidates = [
                     x for x in touches if x[0] <= t and (lookback is None or t - x[0] <= lookback)
                 ]
-                converting = max(candidates) if candidates else None
+                own = [x for x in candidates if x[1] == conv.session_id]
+                converting = own[0] if own else (max(candidates) if candidates else None)
                 after_previous = [x for x in candidates if previous is None or x[0] > previous]
                 if s.include_converting:
                     kept = [x for x in candidates if x == converting or x in after_previous]
@@ -203,15 +204,22 @@ def reference_summary(paths: dict[str, dict[str, Any]], s: Settings) -> dict[str
 # ---------------------------------------------------------------- comparison
 
 
+def none_if_na(value: Any) -> Any:
+    return None if pd.isna(value) else value
+
+
 def compare(
     project: DbtProject, sessions: pd.DataFrame, conversions: pd.DataFrame, s: Settings
 ) -> None:
     paths = reference_paths(sessions, conversions, s)
 
     built = project.query_df(
-        "select path_id, path_type, path, transformed_path from fct_attribution_paths"
+        "select path_id, path_type, channel_path, transformed_path from fct_attribution_paths"
     )
-    built_paths = {r.path_id: (r.path_type, r.path, r.transformed_path) for r in built.itertuples()}
+    built_paths = {
+        r.path_id: (r.path_type, none_if_na(r.channel_path), none_if_na(r.transformed_path))
+        for r in built.itertuples()
+    }
     expected_paths = {
         pid: (
             p["type"],
@@ -338,6 +346,7 @@ def conversions_frame(events: pd.DataFrame, s: Settings) -> pd.DataFrame:
         {
             "conversion_id": conv["event_id"],
             "user_id": conv["user_id"],
+            "session_id": conv["session_id"],
             "converted_at": conv["event_at"],
             "revenue": (conv["revenue"] * rate).where(rate.notna(), None),
         }
@@ -406,7 +415,6 @@ def test_sql_matches_reference_on_random_fixture(tmp_path: Path, case: str) -> N
         },
     )
     load_fixture_tables(project.database_path, sessions, events)
-    project.run("seed", "-s", "journey_currency_rates")
     project.run(
         "build",
         "-s",
@@ -415,6 +423,8 @@ def test_sql_matches_reference_on_random_fixture(tmp_path: Path, case: str) -> N
         "fct_attribution_paths",
         "fct_attribution_path_summary",
         "fct_attribution_touchpoint_credits",
+        "--indirect-selection",
+        "cautious",
         "--exclude-resource-type",
         "unit_test",
     )
@@ -443,7 +453,8 @@ def test_sql_matches_reference_on_generated_sample(built_sample: DbtProject) -> 
         "select session_id, user_id, session_started_at, channel from fct_sessions"
     )
     events = built_sample.query_df(
-        "select event_id, user_id, event_name, event_at, cast(revenue as double) as revenue, currency "
+        "select event_id, user_id, session_id, event_name, event_at, "
+        "cast(revenue as double) as revenue, currency "
         "from fct_events where event_name in ('order_completed', 'subscription_started')"
     )
     conversions = conversions_frame(
@@ -458,9 +469,9 @@ def test_sql_heuristics_match_python_engine_on_generated_sample(built_sample: Db
     from journey_analytics.attribution import attribute_path_summary, time_decay
 
     raw = built_sample.query_df(
-        "select path, 1 as conversions, 0 as non_conversions, cast(revenue as double) as revenue "
+        "select channel_path, 1 as conversions, 0 as non_conversions, cast(revenue as double) as revenue "
         "from fct_attribution_paths where path_type = 'conversion' and touchpoint_count > 0"
-    ).rename(columns={"path": "transformed_path"})
+    ).rename(columns={"channel_path": "transformed_path"})
     engine = attribute_path_summary(
         raw, models=["first_touch", "last_touch", "last_non_direct", "linear", "position_based"]
     )

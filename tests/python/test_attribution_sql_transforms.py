@@ -8,7 +8,6 @@ the models. Data: fixtures/attribution_sql/fractribution (Apache-2.0, see its RE
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -38,11 +37,72 @@ def transform_cases() -> tuple[list[list[str]], pd.DataFrame]:
     return [path.split(" > ") for path in paths], expected
 
 
-def test_path_transforms_macro(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def steps_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[int, DbtProject]:
+    """The paths models run on the unit-test paths with lookback_steps 1 and 2."""
+    channels, _ = transform_cases()
+    sessions = pd.DataFrame(
+        [
+            {
+                "session_id": f"p{path_id}-{index}",
+                "user_id": f"p{path_id}",
+                "session_started_at": pd.Timestamp("2022-07-01") + pd.Timedelta(hours=index),
+                "channel": channel,
+                "traffic_campaign": None,
+                "traffic_source": None,
+                "traffic_medium": None,
+            }
+            for path_id, path in enumerate(channels)
+            for index, channel in enumerate(path)
+        ]
+    )
+    events = pd.DataFrame(
+        {
+            "event_id": [f"c{path_id}" for path_id in range(len(channels))],
+            "event_name": "transaction",
+            "user_id": [f"p{path_id}" for path_id in range(len(channels))],
+            "session_id": None,
+            "event_at": pd.Timestamp("2022-07-02"),
+            "revenue": 1.0,
+            "currency": "USD",
+        }
+    )
+    projects = {}
+    for steps in (1, 2):
+        project = DbtProject(
+            workdir=tmp_path_factory.mktemp(f"attr_steps{steps}"),
+            base_vars={
+                **BASE_VARS,
+                "journey__attribution_lookback_steps": steps,
+                "journey__attribution_path_transforms": ["unique"],
+            },
+        )
+        load_fixture_tables(project.database_path, sessions, events)
+        project.run("run", "-s", *MODELS[:3])
+        projects[steps] = project
+    return projects
+
+
+@pytest.mark.parametrize(("steps", "column"), [(1, "trim_long_path"), (2, "trim_long_path2")])
+def test_path_lookback_steps(
+    steps_projects: dict[int, DbtProject], steps: int, column: str
+) -> None:
+    """trim_long_path(n): the step limit keeps the last n sessions (through the models)."""
+    channels, expected = transform_cases()
+    actual = dict(
+        steps_projects[steps].query(
+            "select conversion_id, transformed_path from fct_attribution_paths"
+        )
+    )
+    assert {f"c{i}": actual[f"c{i}"] for i in range(len(channels))} == {
+        f"c{i}": want for i, want in enumerate(expected[column])
+    }
+
+
+def test_path_transforms_macro(steps_projects: dict[int, DbtProject]) -> None:
     """Each transform of the shared macro on fractribution's unit-test paths."""
     channels, expected = transform_cases()
-    project = DbtProject(workdir=tmp_path)
-    project.workdir.mkdir(parents=True, exist_ok=True)
+    project = steps_projects[1]  # any parsed workspace: same vars, so dbt parses partially
     statements = []
     for column, transforms in TRANSFORM_CASES.items():
         statements.append(
@@ -74,53 +134,3 @@ def test_path_transforms_macro(tmp_path: Path) -> None:
             if got.get(path_id) != want:
                 mismatches.append((column, expected["raw_array"][path_id], want, got.get(path_id)))
     assert mismatches == []
-
-
-@pytest.mark.parametrize(("steps", "column"), [(1, "trim_long_path"), (2, "trim_long_path2")])
-def test_path_lookback_steps(tmp_path: Path, steps: int, column: str) -> None:
-    """trim_long_path(n): the step limit keeps the last n sessions (through the models)."""
-    channels, expected = transform_cases()
-    sessions = pd.DataFrame(
-        [
-            {
-                "session_id": f"p{path_id}-{index}",
-                "user_id": f"p{path_id}",
-                "session_started_at": pd.Timestamp("2022-07-01") + pd.Timedelta(hours=index),
-                "channel": channel,
-                "traffic_campaign": None,
-                "traffic_source": None,
-                "traffic_medium": None,
-            }
-            for path_id, path in enumerate(channels)
-            for index, channel in enumerate(path)
-        ]
-    )
-    events = pd.DataFrame(
-        {
-            "event_id": [f"c{path_id}" for path_id in range(len(channels))],
-            "event_name": "transaction",
-            "user_id": [f"p{path_id}" for path_id in range(len(channels))],
-            "session_id": None,
-            "event_at": pd.Timestamp("2022-07-02"),
-            "revenue": 1.0,
-            "currency": "USD",
-        }
-    )
-    project = DbtProject(
-        workdir=tmp_path,
-        base_vars={
-            **BASE_VARS,
-            "journey__attribution_lookback_steps": steps,
-            "journey__attribution_path_transforms": ["unique"],
-        },
-    )
-    project.workdir.mkdir(parents=True, exist_ok=True)
-    load_fixture_tables(project.database_path, sessions, events)
-    project.run("seed", "-s", "journey_currency_rates")
-    project.run("run", "-s", *MODELS[:3])
-    actual = dict(
-        project.query("select conversion_id, transformed_path from fct_attribution_paths")
-    )
-    assert {f"c{i}": actual[f"c{i}"] for i in range(len(channels))} == {
-        f"c{i}": want for i, want in enumerate(expected[column])
-    }

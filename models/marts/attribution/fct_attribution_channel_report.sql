@@ -17,9 +17,9 @@ with credits as (
 data_driven_results as (
 
     {% if cfg.python_models -%}
-    select * from {{ ref('fct_attribution_data_driven') }}
+        select * from {{ ref('fct_attribution_data_driven') }}
     {%- else -%}
-    select * from {{ source('journey_attribution_external', 'attribution_channel_results') }}
+        select * from {{ source('journey_attribution_external', 'attribution_channel_results') }}
     {%- endif %}
 
 ),
@@ -47,7 +47,7 @@ heuristic_channels as (
     select
         attribution_model,
         'heuristic' as model_family,
-        'exact' as method,
+        'exact' as attribution_method,
         channel,
         sum(credit) as attributed_conversions,
         sum(attributed_revenue) as attributed_revenue,
@@ -62,7 +62,7 @@ data_driven_channels as (
     select
         cast(model as {{ dbt.type_string() }}) as attribution_model,
         'data_driven' as model_family,
-        cast(method as {{ dbt.type_string() }}) as method,
+        cast(method as {{ dbt.type_string() }}) as attribution_method,
         cast(channel as {{ dbt.type_string() }}) as channel,
         attributed_conversions,
         attributed_revenue,
@@ -95,32 +95,28 @@ window_bounds as (
 
     select
         {%- if cfg.window_start_date %}
-        cast('{{ cfg.window_start_date }}' as date) as window_start_date,
+            cast('{{ cfg.window_start_date }}' as date) as window_start_date,
         {%- else %}
-        (select min(path_ended_date) from paths) as window_start_date,
+            (select min(path_ended_date) from paths) as window_start_date,
         {%- endif %}
         {%- if cfg.window_end_date %}
-        cast('{{ cfg.window_end_date }}' as date) as window_end_date
+            cast('{{ cfg.window_end_date }}' as date) as window_end_date
         {%- else %}
-        (select max(path_ended_date) from paths) as window_end_date
+            (select max(path_ended_date) from paths) as window_end_date
         {%- endif %}
 
 ),
 
--- spend rows prorated to the days they share with the window (both ends inclusive)
-spend_in_window as (
+-- spend rows that share days with the window (both ends inclusive)
+spend_overlaps as (
 
     select
         channel_spend.channel,
-        channel_spend.spend * currency_rates.rate_to_reporting_currency
-        * (
-            {{ dbt.datediff(
-                'greatest(channel_spend.start_date, window_bounds.window_start_date)',
-                'least(channel_spend.end_date, window_bounds.window_end_date)',
-                'day'
-            ) }} + 1
-        )
-        / ({{ dbt.datediff('channel_spend.start_date', 'channel_spend.end_date', 'day') }} + 1) as spend,
+        channel_spend.start_date,
+        channel_spend.end_date,
+        channel_spend.spend * currency_rates.rate_to_reporting_currency as spend,
+        greatest(channel_spend.start_date, window_bounds.window_start_date) as overlap_start_date,
+        least(channel_spend.end_date, window_bounds.window_end_date) as overlap_end_date,
         case when currency_rates.currency is null then 1 else 0 end as is_unconverted
     from channel_spend
     cross join window_bounds
@@ -129,6 +125,31 @@ spend_in_window as (
     where
         channel_spend.start_date <= window_bounds.window_end_date
         and channel_spend.end_date >= window_bounds.window_start_date
+
+),
+
+-- each row's spend prorated to the days it shares with the window
+spend_in_window as (
+
+    select
+        channel,
+        is_unconverted,
+        spend
+        * (
+            {{ dbt.datediff(
+                'overlap_start_date',
+                'overlap_end_date',
+                'day'
+            ) }} + 1
+        )
+        / (
+            {{ dbt.datediff(
+                'start_date',
+                'end_date',
+                'day'
+            ) }} + 1
+        ) as spend
+    from spend_overlaps
 
 ),
 
@@ -148,7 +169,7 @@ models as (
     select distinct
         attribution_model,
         model_family,
-        method
+        attribution_method
     from attributed
 
 ),
@@ -166,7 +187,7 @@ model_channels as (
     select
         models.attribution_model,
         models.model_family,
-        models.method,
+        models.attribution_method,
         channels.channel,
         coalesce(attributed.attributed_conversions, 0) as attributed_conversions,
         coalesce(attributed.attributed_revenue, 0) as attributed_revenue,
@@ -183,7 +204,7 @@ model_channels as (
     select
         models.attribution_model,
         models.model_family,
-        models.method,
+        models.attribution_method,
         '(no touchpoint)' as channel,
         unattributed.conversions as attributed_conversions,
         coalesce(unattributed.revenue, 0) as attributed_revenue,
@@ -199,7 +220,7 @@ final as (
         {{ dbt.concat(['model_channels.attribution_model', "':'", 'model_channels.channel']) }} as channel_report_id,
         model_channels.attribution_model,
         model_channels.model_family,
-        model_channels.method,
+        model_channels.attribution_method,
         model_channels.channel,
         window_bounds.window_start_date,
         window_bounds.window_end_date,

@@ -4,6 +4,14 @@
     type), where the next conversion path starts.
 -#}
 {%- set cfg = journey.attribution_config() -%}
+{%- set window_conditions = [] -%}
+{%- if cfg.window_start_sql -%}
+    {%- do window_conditions.append('converted_at >= ' ~ cfg.window_start_sql) -%}
+{%- endif -%}
+{%- if cfg.window_end_sql -%}
+    {%- do window_conditions.append('converted_at < ' ~ cfg.window_end_sql) -%}
+{%- endif -%}
+{%- set window_condition = '(' ~ (window_conditions | join(' and ') if window_conditions else 'true') ~ ')' -%}
 
 with events as (
 
@@ -23,11 +31,11 @@ currency_rates as (
 declared_conversions as (
 
     {% for conversion in cfg.conversions -%}
-    select
-        '{{ conversion.name }}' as conversion_name,
-        '{{ conversion.event }}' as event_name
-    {% if not loop.last %}union all
-    {% endif -%}
+        select
+            '{{ conversion.name }}' as conversion_name,
+            '{{ conversion.event }}' as event_name
+        {% if not loop.last %}union all
+        {% endif -%}
     {%- endfor %}
 
 ),
@@ -55,7 +63,7 @@ conversion_events as (
 sequenced as (
 
     select
-        conversion_events.*,
+        *,
         row_number() over (
             partition by user_id order by converted_at, conversion_id
         ) as user_conversion_index,
@@ -88,19 +96,7 @@ final as (
         cast(original_revenue as numeric(28, 6)) as original_revenue,
         original_currency,
         original_revenue is not null and rate_to_reporting_currency is null as has_unconverted_revenue,
-        (
-            {%- if cfg.window_start_sql is none and cfg.window_end_sql is none %}
-            true
-            {%- else %}
-            1 = 1
-            {%- if cfg.window_start_sql %}
-            and converted_at >= {{ cfg.window_start_sql }}
-            {%- endif %}
-            {%- if cfg.window_end_sql %}
-            and converted_at < {{ cfg.window_end_sql }}
-            {%- endif %}
-            {%- endif %}
-        ) as is_in_attribution_window
+        coalesce({{ window_condition }}, false) as is_in_attribution_window
     from sequenced
 
 )

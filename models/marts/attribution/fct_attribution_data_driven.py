@@ -16,9 +16,10 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from journey_analytics.attribution import attribute_path_summary
 
-    models = dbt.config.get("attribution_data_driven_models")
-    direct_channels = dbt.config.get("attribution_direct_channels")
-    options = dict(dbt.config.get("attribution_python_options") or {})
+    settings = dbt.config.get("meta")
+    models = settings["attribution_data_driven_models"]
+    direct_channels = settings["attribution_direct_channels"]
+    options = dict(settings.get("attribution_python_options") or {})
     if not isinstance(options, dict):
         raise ValueError(
             f"journey__attribution_python_options must be a mapping of keyword arguments; "

@@ -39,7 +39,7 @@ raw_paths as (
         min(touchpoint_at) as path_started_at,
         max(path_ended_at) as path_ended_at,
         count(*) as touchpoint_count,
-        {{ dbt.listagg('channel', "' > '", 'order by touchpoint_index') }} as path
+        {{ dbt.listagg('channel', "' > '", 'order by touchpoint_index') }} as channel_path
     from touchpoints
     group by 1
 
@@ -69,7 +69,7 @@ conversion_paths as (
         conversions.converted_at as path_ended_at,
         coalesce(raw_paths.touchpoint_count, 0) as touchpoint_count,
         coalesce(transformed_paths.transformed_touchpoint_count, 0) as transformed_touchpoint_count,
-        raw_paths.path,
+        raw_paths.channel_path,
         transformed_paths.transformed_path,
         conversions.revenue
     from conversions
@@ -94,7 +94,7 @@ non_conversion_paths as (
         raw_paths.path_ended_at,
         raw_paths.touchpoint_count,
         coalesce(transformed_paths.transformed_touchpoint_count, 0) as transformed_touchpoint_count,
-        raw_paths.path,
+        raw_paths.channel_path,
         transformed_paths.transformed_path,
         cast(null as numeric(28, 6)) as revenue
     from raw_paths
@@ -126,7 +126,7 @@ final as (
         cast(path_ended_at as date) as path_ended_date,
         cast(touchpoint_count as {{ dbt.type_bigint() }}) as touchpoint_count,
         cast(transformed_touchpoint_count as {{ dbt.type_bigint() }}) as transformed_touchpoint_count,
-        path,
+        channel_path,
         transformed_path,
         revenue,
         '{{ var("journey__reporting_currency", "USD") }}' as currency

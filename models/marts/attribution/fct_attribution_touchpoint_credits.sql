@@ -2,6 +2,8 @@
     One row per conversion x touchpoint x heuristic model: the share of the conversion the
     model gives the touchpoint (shares of a conversion sum to 1) and that share of its revenue.
     Touchpoints are the conversion path's sessions, untransformed (repeats and loops kept).
+    Time decay (half-life, 7 days by default) and position based (40/20/40) follow the rule-based
+    models of Google Analytics / Google Ads ("About attribution models", Google Ads Help).
 -#}
 {%- set cfg = journey.attribution_config() -%}
 {%- set direct_list = [] -%}
@@ -20,7 +22,7 @@ with touchpoints as (
 positioned as (
 
     select
-        touchpoints.*,
+        *,
         {{ journey.seconds_between('touchpoint_at', 'path_ended_at') }} as seconds_before_conversion,
         max(case when channel not in ({{ direct_list | join(', ') }}) then touchpoint_index end)
             over (partition by conversion_id) as last_non_direct_index
@@ -33,7 +35,7 @@ positioned as (
 decayed as (
 
     select
-        positioned.*,
+        *,
         power(
             2,
             -1 * (
@@ -48,7 +50,7 @@ decayed as (
 weighted as (
 
     select
-        decayed.*,
+        *,
         time_decay_weight / sum(time_decay_weight) over (partition by conversion_id) as time_decay_share
     from decayed
 
@@ -57,36 +59,36 @@ weighted as (
 credits as (
 
     {% for model_name in cfg.heuristic_models -%}
-    select
-        weighted.*,
-        '{{ model_name }}' as attribution_model,
-        {% if model_name == 'first_touch' -%}
-        case when touchpoint_index = 1 then 1 else 0 end
-        {%- elif model_name == 'last_touch' -%}
-        case when touchpoint_index = touchpoint_count then 1 else 0 end
-        {%- elif model_name == 'last_non_direct' -%}
-        -- all-direct paths: the last (direct) touch
-        case when touchpoint_index = coalesce(last_non_direct_index, touchpoint_count) then 1 else 0 end
-        {%- elif model_name == 'linear' -%}
-        1.0 / touchpoint_count
-        {%- elif model_name == 'time_decay' -%}
-        time_decay_share
-        {%- elif model_name == 'position_based' -%}
-        -- U-shaped: one touch gets all; two split first + last + middle evenly (40/20/40 -> 50/50)
-        case
-            when touchpoint_count = 1 then 1.0
-            when touchpoint_count = 2 and touchpoint_index = 1 then {{ first_share + middle_share / 2 }}
-            when touchpoint_count = 2 then {{ last_share + middle_share / 2 }}
-            when touchpoint_index = 1 then {{ first_share }}
-            when touchpoint_index = touchpoint_count then {{ last_share }}
-            else {{ middle_share }} / (touchpoint_count - 2)
-        end
-        {%- endif %} as credit
-    from weighted
-    {% if not loop.last %}
-    union all
+        select
+            *,
+            '{{ model_name }}' as attribution_model,
+            {% if model_name == 'first_touch' -%}
+                case when touchpoint_index = 1 then 1 else 0 end
+            {%- elif model_name == 'last_touch' -%}
+                case when touchpoint_index = touchpoint_count then 1 else 0 end
+            {%- elif model_name == 'last_non_direct' -%}
+                -- all-direct paths: the last (direct) touch
+                case when touchpoint_index = coalesce(last_non_direct_index, touchpoint_count) then 1 else 0 end
+            {%- elif model_name == 'linear' -%}
+                1.0 / touchpoint_count
+            {%- elif model_name == 'time_decay' -%}
+                time_decay_share
+            {%- elif model_name == 'position_based' -%}
+                -- U-shaped: one touch gets all; two split first + last + middle evenly (40/20/40 -> 50/50)
+                case
+                    when touchpoint_count = 1 then 1.0
+                    when touchpoint_count = 2 and touchpoint_index = 1 then {{ first_share + middle_share / 2 }}
+                    when touchpoint_count = 2 then {{ last_share + middle_share / 2 }}
+                    when touchpoint_index = 1 then {{ first_share }}
+                    when touchpoint_index = touchpoint_count then {{ last_share }}
+                    else {{ middle_share }} / (touchpoint_count - 2)
+                end
+            {%- endif %} as credit
+        from weighted
+        {% if not loop.last %}
+            union all
 
-    {% endif -%}
+        {% endif -%}
     {%- endfor %}
 
 ),
@@ -108,9 +110,9 @@ final as (
         path_ended_at as converted_at,
         cast(path_ended_at as date) as converted_date,
         channel,
-        campaign,
-        source,
-        medium,
+        traffic_campaign,
+        traffic_source,
+        traffic_medium,
         cast(credit as numeric(38, 9)) as credit,
         cast(revenue as numeric(28, 6)) as revenue,
         cast(credit * revenue as numeric(38, 9)) as attributed_revenue,

@@ -2,8 +2,8 @@
     One row per path x touchpoint. A touchpoint is a session (its time: session_started_at).
     Conversion paths (one per conversion in the window): the user's sessions that started at or
     before the conversion and after the user's previous conversion, plus the converting session
-    (the last session started at or before the conversion) even when an earlier conversion
-    happened in it; it is dropped instead when journey__attribution_include_converting_session
+    (the conversion event's session; without a session id, the last session started at or
+    before the conversion) even when an earlier conversion happened in it; it is dropped instead when journey__attribution_include_converting_session
     is false. Non-conversion paths (one per user): the sessions after the user's last conversion
     up to the window end; with 'non_converting_users' (default) only for users without a
     conversion in the window. Both keep the sessions at most journey__attribution_lookback_days
@@ -33,13 +33,13 @@ touchpoints as (
         session_id,
         user_id,
         session_started_at as touchpoint_at,
-        coalesce(channel, 'Unassigned') as channel,
-        traffic_campaign as campaign,
-        traffic_source as source,
-        traffic_medium as medium
+        traffic_campaign,
+        traffic_source,
+        traffic_medium,
+        coalesce(channel, 'Unassigned') as channel
     from sessions
     {%- if cfg.window_end_sql %}
-    where session_started_at < {{ cfg.window_end_sql }}
+        where session_started_at < {{ cfg.window_end_sql }}
     {%- endif %}
 
 ),
@@ -50,6 +50,7 @@ conversions_in_window as (
         conversion_id,
         conversion_name,
         user_id,
+        session_id,
         converted_at,
         previous_converted_at,
         revenue
@@ -58,7 +59,8 @@ conversions_in_window as (
 
 ),
 
--- sessions started at or before each conversion, inside the lookback; rank 1 = converting session
+-- sessions started at or before each conversion, inside the lookback; rank 1 = converting session:
+-- the conversion event's own session, else (no session id) the last one started before it
 conversion_candidates as (
 
     select
@@ -71,12 +73,15 @@ conversion_candidates as (
         touchpoints.session_id,
         touchpoints.touchpoint_at,
         touchpoints.channel,
-        touchpoints.campaign,
-        touchpoints.source,
-        touchpoints.medium,
+        touchpoints.traffic_campaign,
+        touchpoints.traffic_source,
+        touchpoints.traffic_medium,
         row_number() over (
             partition by conversions_in_window.conversion_id
-            order by touchpoints.touchpoint_at desc, touchpoints.session_id desc
+            order by
+                case when touchpoints.session_id = conversions_in_window.session_id then 0 else 1 end,
+                touchpoints.touchpoint_at desc,
+                touchpoints.session_id desc
         ) as rank_before_conversion
     from conversions_in_window
     inner join touchpoints
@@ -84,8 +89,8 @@ conversion_candidates as (
             conversions_in_window.user_id = touchpoints.user_id
             and touchpoints.touchpoint_at <= conversions_in_window.converted_at
             {%- if cfg.lookback_seconds is not none %}
-            and {{ journey.seconds_between('touchpoints.touchpoint_at', 'conversions_in_window.converted_at') }}
-            <= {{ cfg.lookback_seconds }}
+                and {{ journey.seconds_between('touchpoints.touchpoint_at', 'conversions_in_window.converted_at') }}
+                <= {{ cfg.lookback_seconds }}
             {%- endif %}
 
 ),
@@ -103,19 +108,19 @@ conversion_touchpoints as (
         converted_at as path_ended_at,
         rank_before_conversion = 1 as is_converting_session,
         channel,
-        campaign,
-        source,
-        medium,
+        traffic_campaign,
+        traffic_source,
+        traffic_medium,
         revenue
     from conversion_candidates
     where
         {%- if cfg.include_converting_session %}
-        rank_before_conversion = 1
-        or previous_converted_at is null
-        or touchpoint_at > previous_converted_at
+            rank_before_conversion = 1
+            or previous_converted_at is null
+            or touchpoint_at > previous_converted_at
         {%- else %}
-        rank_before_conversion > 1
-        and (previous_converted_at is null or touchpoint_at > previous_converted_at)
+            rank_before_conversion > 1
+            and (previous_converted_at is null or touchpoint_at > previous_converted_at)
         {%- endif %}
 
 ),
@@ -128,7 +133,7 @@ user_last_conversions as (
         max(case when is_in_attribution_window then 1 else 0 end) as has_conversion_in_window
     from conversions
     {%- if cfg.window_end_sql %}
-    where converted_at < {{ cfg.window_end_sql }}
+        where converted_at < {{ cfg.window_end_sql }}
     {%- endif %}
     group by 1
 
@@ -149,7 +154,7 @@ non_conversion_candidates as (
             or touchpoints.touchpoint_at > user_last_conversions.last_converted_at
         )
         {%- if cfg.non_conversion_paths == 'non_converting_users' %}
-        and coalesce(user_last_conversions.has_conversion_in_window, 0) = 0
+            and coalesce(user_last_conversions.has_conversion_in_window, 0) = 0
         {%- endif %}
 
 ),
@@ -167,18 +172,18 @@ non_conversion_touchpoints as (
         path_ended_at,
         false as is_converting_session,
         channel,
-        campaign,
-        source,
-        medium,
+        traffic_campaign,
+        traffic_source,
+        traffic_medium,
         cast(null as numeric(28, 6)) as revenue
     from non_conversion_candidates
     where
         1 = 1
         {%- if cfg.window_start_sql %}
-        and path_ended_at >= {{ cfg.window_start_sql }}
+            and path_ended_at >= {{ cfg.window_start_sql }}
         {%- endif %}
         {%- if cfg.lookback_seconds is not none %}
-        and {{ journey.seconds_between('touchpoint_at', 'path_ended_at') }} <= {{ cfg.lookback_seconds }}
+            and {{ journey.seconds_between('touchpoint_at', 'path_ended_at') }} <= {{ cfg.lookback_seconds }}
         {%- endif %}
 
 ),
@@ -194,7 +199,7 @@ path_touchpoints as (
 steps_counted as (
 
     select
-        path_touchpoints.*,
+        *,
         row_number() over (
             partition by path_id order by touchpoint_at desc, session_id desc
         ) as steps_before_path_end
@@ -206,12 +211,12 @@ steps_counted as (
 kept as (
 
     select
-        steps_counted.*,
+        *,
         row_number() over (partition by path_id order by touchpoint_at, session_id) as touchpoint_index,
         count(*) over (partition by path_id) as touchpoint_count
     from steps_counted
     {%- if cfg.lookback_steps is not none %}
-    where steps_before_path_end <= {{ cfg.lookback_steps }}
+        where steps_before_path_end <= {{ cfg.lookback_steps }}
     {%- endif %}
 
 ),
@@ -236,9 +241,9 @@ final as (
         ) as seconds_before_path_end,
         is_converting_session,
         channel,
-        campaign,
-        source,
-        medium,
+        traffic_campaign,
+        traffic_source,
+        traffic_medium,
         revenue,
         '{{ var("journey__reporting_currency", "USD") }}' as currency
     from kept
