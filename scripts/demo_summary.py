@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         print_rows(
             "Attributed conversions by model and channel",
             con.execute(
-                "select model, channel, round(attributed_conversions, 2), "
+                "select attribution_model, channel, round(attributed_conversions, 2), "
                 "round(attributed_revenue, 2) from fct_attribution_channel_report "
-                "order by model, 3 desc"
+                "order by attribution_model, 3 desc"
             ).fetchall(),
             ("model", "channel", "conversions", "revenue"),
         )

@@ -132,3 +132,33 @@ def test_every_user_session_and_mart_key_is_consistent(built_sample: DbtProject)
         "join fct_sessions s using (session_id) where s.event_count <> e.n"
     )[0][0]
     assert mismatched == 0
+
+
+def test_session_channels_recover_each_persons_planted_channels(
+    built_sample: DbtProject, sample_dir: Path, sample_truth: dict[str, Any]
+) -> None:
+    """Each simulated person visited through a planted set of channels; the GA4 channel group
+    of their sessions (device sessions, stitched to the user) must give back exactly that set.
+    Server-side sessions (no device) have no traffic source and are left out."""
+    persons = pd.read_csv(sample_dir / "persons.csv")
+    persons["key"] = persons["user_id"].fillna(persons["anonymous_id"])
+    planted = {
+        row.key: set(str(row.channels).split("|"))
+        for row in persons.itertuples()
+        if isinstance(row.channels, str)
+    }
+    sessions = built_sample.query_df(
+        "select user_id, channel from fct_sessions where anonymous_id is not null"
+    )
+    found = sessions.groupby("user_id")["channel"].agg(set).to_dict()
+    compared = {key: channels for key, channels in planted.items() if key in found}
+    assert len(compared) > 0.9 * len(planted)
+    mismatched = {key for key, channels in compared.items() if found[key] != channels}
+    # a shared computer's anonymous visits go to one of its two users (documented rule), so
+    # only those users may differ from their planted sets
+    shared_users = {
+        user
+        for device in sample_truth["identity"]["shared_computer_anonymous_ids"]
+        for user in device["user_ids"]
+    }
+    assert mismatched <= shared_users, sorted(mismatched - shared_users)[:5]

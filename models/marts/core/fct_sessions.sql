@@ -122,22 +122,62 @@ traffic as (
 
 ),
 
+traffic_keys as (
+
+    -- a referrer host is looked up as itself, then by its domain label and its first label, so
+    -- www.google.co.uk and duckduckgo.com find the search engines 'google' and 'duckduckgo'
+    select
+        traffic.*,
+        lower(traffic.traffic_source) as source_key,
+        case
+            when traffic.referral_medium = 'referral'
+                then {{ journey.regexp_extract_group('lower(traffic.traffic_source)', '([^.]+)[.][^.]+$') }}
+        end as domain_key,
+        case
+            when traffic.referral_medium = 'referral'
+                then {{ dbt.split_part('lower(traffic.traffic_source)', "'.'", 1) }}
+        end as label_key
+    from traffic
+
+),
+
 traffic_categorised as (
 
     select
-        traffic.*,
-        source_categories.source_category,
-        -- a search engine's referrer without utm tags is organic search, as GA4 records it
+        traffic_keys.*,
+        coalesce(
+            by_source.source_category, by_domain.source_category, by_label.source_category
+        ) as source_category,
+        -- a search engine's referrer without utm tags is organic search from that engine, as
+        -- GA4 records it (source 'google', medium 'organic')
         case
             when
-                traffic.referral_medium = 'referral'
-                and source_categories.source_category = 'SOURCE_CATEGORY_SEARCH'
+                traffic_keys.referral_medium = 'referral' and by_source.source_category is null
+                and by_domain.source_category = 'SOURCE_CATEGORY_SEARCH'
+                then traffic_keys.domain_key
+            when
+                traffic_keys.referral_medium = 'referral' and by_source.source_category is null
+                and by_domain.source_category is null
+                and by_label.source_category = 'SOURCE_CATEGORY_SEARCH'
+                then traffic_keys.label_key
+            else traffic_keys.traffic_source
+        end as categorised_source,
+        case
+            when
+                traffic_keys.referral_medium = 'referral'
+                and coalesce(
+                    by_source.source_category, by_domain.source_category, by_label.source_category
+                ) = 'SOURCE_CATEGORY_SEARCH'
                 then 'organic'
-            else traffic.referral_medium
+            else traffic_keys.referral_medium
         end as traffic_medium
-    from traffic
-    left join source_categories
-        on lower(traffic.traffic_source) = source_categories.category_source
+    from traffic_keys
+    left join source_categories as by_source
+        on traffic_keys.source_key = by_source.category_source
+    left join source_categories as by_domain
+        on traffic_keys.domain_key = by_domain.category_source
+    left join source_categories as by_label
+        on traffic_keys.label_key = by_label.category_source
 
 ),
 
@@ -181,13 +221,13 @@ final as (
         traffic_categorised.landing_page_path,
         exit_events.exit_page_path,
         traffic_categorised.page_referrer as referrer_url,
-        traffic_categorised.traffic_source,
+        traffic_categorised.categorised_source as traffic_source,
         traffic_categorised.traffic_medium,
         coalesce(traffic_categorised.utm_campaign, '(not set)') as traffic_campaign,
         traffic_categorised.utm_content as traffic_content,
         traffic_categorised.utm_term as traffic_term,
         {{ journey.default_channel_group(
-            'traffic_categorised.traffic_source',
+            'traffic_categorised.categorised_source',
             'traffic_categorised.traffic_medium',
             'traffic_categorised.utm_campaign',
             'traffic_categorised.source_category'
