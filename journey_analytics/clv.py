@@ -18,6 +18,7 @@ Models (implemented here from the papers; no third-party CLV library):
   Gamma(p, nu) with nu ~ Gamma(q, gamma); the mean m_x of x transactions has the density of
   equation (3) of the note, and E[M | m_x, x] = (gamma + x m_x) p / (p x + q - 1) (equation 5).
 
+Notation: the papers' T (length of observation since the first purchase) is ``t_obs`` here.
 Purchases are counted per customer-day (several orders on one day are one transaction, as
 Fader-Hardie's summaries do), time is measured in weeks (days / 7) like the papers, and spend is
 the day's revenue in the reporting currency. Monetary value is the mean of the *repeat* purchase
@@ -88,7 +89,7 @@ def _arrays(*values: Iterable[float] | float) -> list[np.ndarray]:
 
 
 def bgnbd_log_likelihood_terms(
-    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, t_obs: np.ndarray
 ) -> np.ndarray:
     """Per-customer log-likelihood, FHL (2005) equation (6), in a log-sum-exp form.
 
@@ -96,7 +97,7 @@ def bgnbd_log_likelihood_terms(
     A1 = Gamma(r + x) alpha^r / Gamma(r), A2 = B(a, b + x) / B(a, b),
     A3 = (alpha + T)^-(r + x), A4 = a / (b + x - 1) * (alpha + t_x)^-(r + x).
     """
-    x, t_x, T = _arrays(x, t_x, T)
+    x, t_x, t_obs = _arrays(x, t_x, t_obs)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     ln_a1 = special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha)
     ln_a2 = (
@@ -105,7 +106,7 @@ def bgnbd_log_likelihood_terms(
         - special.gammaln(b)
         - special.gammaln(a + b + x)
     )
-    ln_a3 = -(r + x) * np.log(alpha + T)
+    ln_a3 = -(r + x) * np.log(alpha + t_obs)
     with np.errstate(divide="ignore", invalid="ignore"):
         ln_a4 = np.where(
             x > 0,
@@ -119,11 +120,11 @@ def bgnbd_log_likelihood(
     params: BgNbdParams,
     x: np.ndarray,
     t_x: np.ndarray,
-    T: np.ndarray,
+    t_obs: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> float:
     """Total log-likelihood (weights: how many customers share each (x, t_x, T) row)."""
-    terms = bgnbd_log_likelihood_terms(params, x, t_x, T)
+    terms = bgnbd_log_likelihood_terms(params, x, t_x, t_obs)
     w = np.ones_like(terms) if weights is None else np.asarray(weights, dtype=float)
     return float(np.sum(w * terms))
 
@@ -138,7 +139,7 @@ def _compress(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
 def fit_bgnbd(
     x: np.ndarray,
     t_x: np.ndarray,
-    T: np.ndarray,
+    t_obs: np.ndarray,
     penalizer: float = 0.0,
     initial: BgNbdParams | None = None,
 ) -> FitResult:
@@ -147,24 +148,28 @@ def fit_bgnbd(
     ``penalizer`` adds penalizer * sum(params^2) to the negative mean log-likelihood (0 = plain
     maximum likelihood, the default).
     """
-    x, t_x, T = _arrays(x, t_x, T)
-    _validate_bgnbd_data(x, t_x, T)
-    (ux, ut, uT), w = _compress([x, t_x, T])
+    x, t_x, t_obs = _arrays(x, t_x, t_obs)
+    _validate_bgnbd_data(x, t_x, t_obs)
+    (ux, ut, u_obs), w = _compress([x, t_x, t_obs])
     n = float(w.sum())
 
     def objective(log_params: np.ndarray) -> float:
         r, alpha, a, b = np.exp(log_params)
-        value = -bgnbd_log_likelihood(BgNbdParams(r, alpha, a, b), ux, ut, uT, w) / n
+        value = -bgnbd_log_likelihood(BgNbdParams(r, alpha, a, b), ux, ut, u_obs, w) / n
         value += penalizer * float(np.sum(np.exp(log_params) ** 2))
         return value if np.isfinite(value) else 1e100
 
-    start = initial.as_array() if initial is not None else np.array([1.0, max(T.mean(), 1.0), 1.0, 1.0])
+    start = (
+        initial.as_array()
+        if initial is not None
+        else np.array([1.0, max(t_obs.mean(), 1.0), 1.0, 1.0])
+    )
     result = _minimize(objective, np.log(start))
     r, alpha, a, b = np.exp(result.x)
     params = BgNbdParams(float(r), float(alpha), float(a), float(b))
     return FitResult(
         params=params,
-        log_likelihood=bgnbd_log_likelihood(params, ux, ut, uT, w),
+        log_likelihood=bgnbd_log_likelihood(params, ux, ut, u_obs, w),
         n_customers=int(n),
         converged=bool(result.success),
         message=str(result.message),
@@ -172,25 +177,29 @@ def fit_bgnbd(
 
 
 def _minimize(objective, start: np.ndarray) -> optimize.OptimizeResult:  # type: ignore[no-untyped-def]
+    """L-BFGS-B on bounded log-parameters, polished by a bounded Nelder-Mead (robust where the
+    likelihood is flat, e.g. a -> infinity); the better of the two is kept."""
+    bounds = [(-12.0, 12.0)] * len(start)
     with np.errstate(all="ignore"):
-        first = optimize.minimize(objective, start, method="L-BFGS-B", bounds=[(-12, 12)] * len(start))
+        first = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
         polished = optimize.minimize(
             objective,
             first.x,
             method="Nelder-Mead",
-            options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000},
+            bounds=bounds,
+            options={"xatol": 1e-7, "fatol": 1e-10, "maxfev": 4000},
         )
     best = polished if polished.fun <= first.fun else first
     best.success = bool(first.success or polished.success)
     return best
 
 
-def _validate_bgnbd_data(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+def _validate_bgnbd_data(x: np.ndarray, t_x: np.ndarray, t_obs: np.ndarray) -> None:
     if x.size == 0:
         raise ValueError("no customers to fit")
     if np.any(x < 0) or np.any(np.floor(x) != x):
         raise ValueError("x (repeat purchases) must be non-negative integers")
-    if np.any(t_x < 0) or np.any(t_x > T + 1e-9):
+    if np.any(t_x < 0) or np.any(t_x > t_obs + 1e-9):
         raise ValueError("need 0 <= t_x <= T for every customer")
     if np.any((x == 0) & (t_x != 0)):
         raise ValueError("t_x must be 0 for customers without repeat purchases")
@@ -204,7 +213,9 @@ def bgnbd_expected_purchases_new(params: BgNbdParams, t: float | np.ndarray) -> 
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
 
 
-def _log_d_term(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def _log_d_term(
+    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, t_obs: np.ndarray
+) -> np.ndarray:
     """log of a / (b + x - 1) * ((alpha + T) / (alpha + t_x))^(r + x); -inf when x = 0."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -212,32 +223,32 @@ def _log_d_term(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
             x > 0,
             math.log(a)
             - np.log(np.maximum(b + x - 1, 1e-300))
-            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)),
+            + (r + x) * (np.log(alpha + t_obs) - np.log(alpha + t_x)),
             -np.inf,
         )
 
 
 def bgnbd_p_alive(
-    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, t_obs: np.ndarray
 ) -> np.ndarray:
     """P(alive at T | x, t_x, T) = 1 / (1 + delta(x > 0) a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
-    x, t_x, T = _arrays(x, t_x, T)
-    return 1.0 / (1.0 + np.exp(_log_d_term(params, x, t_x, T)))
+    x, t_x, t_obs = _arrays(x, t_x, t_obs)
+    return 1.0 / (1.0 + np.exp(_log_d_term(params, x, t_x, t_obs)))
 
 
 def bgnbd_conditional_expected_purchases(
-    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, t_obs: np.ndarray
 ) -> np.ndarray:
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t], FHL (2005) equation (10)."""
-    x, t_x, T = _arrays(x, t_x, T)
+    x, t_x, t_obs = _arrays(x, t_x, t_obs)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     if abs(a - 1) < 1e-9:
         a = 1 + 1e-9  # the closed form has a removable singularity at a = 1
-    z = t / (alpha + T + t)
+    z = t / (alpha + t_obs + t)
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+    ratio = np.exp((r + x) * (np.log(alpha + t_obs) - np.log(alpha + t_obs + t)))
     numerator = (a + b + x - 1) / (a - 1) * (1 - ratio * hyp)
-    return numerator / (1 + np.exp(_log_d_term(params, x, t_x, T)))
+    return numerator / (1 + np.exp(_log_d_term(params, x, t_x, t_obs)))
 
 
 # --- Gamma-Gamma ------------------------------------------------------------------------------
@@ -439,7 +450,7 @@ def predict_customers(
     assert isinstance(params, BgNbdParams)
     x = summary["frequency"].to_numpy(float)
     t_x = summary["recency_weeks"].to_numpy(float)
-    T = summary["age_weeks"].to_numpy(float)
+    t_obs = summary["age_weeks"].to_numpy(float)
     m = summary["monetary_value"].fillna(0.0).to_numpy(float)
     if model.gamma_gamma is not None:
         gg = model.gamma_gamma.params
@@ -450,17 +461,18 @@ def predict_customers(
         )
     else:
         spend = np.full_like(x, model.mean_repeat_spend)
-    boundaries = list(range(step_days, horizon_days, step_days)) + [horizon_days]
+    boundaries = [*range(step_days, horizon_days, step_days), horizon_days]
     clv = np.zeros_like(x)
     previous = np.zeros_like(x)
-    start = 0
     for end in boundaries:
-        cumulative = bgnbd_conditional_expected_purchases(params, end / DAYS_PER_WEEK, x, t_x, T)
+        cumulative = bgnbd_conditional_expected_purchases(
+            params, end / DAYS_PER_WEEK, x, t_x, t_obs
+        )
         months = end / 30.0
         clv += (cumulative - previous) * spend / (1 + monthly_discount_rate) ** months
-        previous, start = cumulative, end
+        previous = cumulative
     out = summary[["user_id"]].copy()
-    out["p_alive"] = bgnbd_p_alive(params, x, t_x, T)
+    out["p_alive"] = bgnbd_p_alive(params, x, t_x, t_obs)
     out["predicted_purchases"] = previous
     out["expected_spend"] = spend
     out["predicted_clv"] = clv
@@ -546,7 +558,7 @@ def default_calibration_end(
         return observation_end - timedelta(days=int(holdout_days))
     first = pd.to_datetime(purchases["purchase_date"]).min().date()
     span = (observation_end - first).days
-    return first + timedelta(days=int(round(span * 2 / 3)))
+    return first + timedelta(days=round(span * 2 / 3))
 
 
 def model_parameters_frame(model: ClvModel) -> pd.DataFrame:
@@ -564,3 +576,97 @@ def model_parameters_frame(model: ClvModel) -> pd.DataFrame:
         rows.append({"model": name, "parameter": "log_likelihood", "value": fit.log_likelihood})
         rows.append({"model": name, "parameter": "n_customers", "value": float(fit.n_customers)})
     return pd.DataFrame(rows)
+
+
+# --- the tables of the dbt Python models (and scripts/run_clv.py) -----------------------------
+
+PREDICTED_COLUMNS: tuple[str, ...] = (
+    "user_id",
+    "as_of_date",
+    "acquisition_cohort_month",
+    "acquisition_channel",
+    "first_purchase_date",
+    "last_purchase_date",
+    "frequency",
+    "recency_weeks",
+    "age_weeks",
+    "monetary_value",
+    "historical_clv",
+    "p_alive",
+    "predicted_purchases",
+    "expected_spend",
+    "predicted_clv",
+    "horizon_days",
+    "currency",
+)
+
+CALIBRATION_COLUMNS: tuple[str, ...] = (
+    "bucket",
+    "customers",
+    "actual_purchases",
+    "predicted_purchases",
+    "actual_per_customer",
+    "predicted_per_customer",
+    "error",
+    "relative_error",
+    "calibration_end_date",
+    "holdout_end_date",
+)
+
+
+def _observation_end(purchases: pd.DataFrame, as_of: date | None) -> date:
+    if as_of is not None:
+        return as_of
+    column = "as_of_date" if "as_of_date" in purchases.columns else "purchase_date"
+    return pd.Timestamp(purchases[column].max()).date()
+
+
+def predicted_clv_table(
+    purchases: pd.DataFrame,
+    users: pd.DataFrame | None = None,
+    as_of: date | None = None,
+    horizon_days: int = 365,
+    monthly_discount_rate: float = 0.0,
+) -> tuple[pd.DataFrame, ClvModel | None]:
+    """fct_customer_clv_predicted from purchase days (int_segments_purchase_days: user_id,
+    purchase_date, revenue[, as_of_date]) and optionally users (dim_user_clv: user_id,
+    acquisition_cohort_month, acquisition_channel, currency). as_of defaults to the input's
+    as_of_date (else its last purchase date)."""
+    if purchases.empty:
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in PREDICTED_COLUMNS})
+        return empty, None
+    end = _observation_end(purchases, as_of)
+    summary = summarize_purchases(purchases, end)
+    model = fit_models(summary)
+    predicted = predict_customers(
+        summary, model, horizon_days=horizon_days, monthly_discount_rate=monthly_discount_rate
+    )
+    out = summary.merge(predicted, on="user_id")
+    extra = ["acquisition_cohort_month", "acquisition_channel", "currency"]
+    if users is not None:
+        out = out.merge(users[["user_id", *extra]], on="user_id", how="left")
+        out["acquisition_cohort_month"] = pd.to_datetime(out["acquisition_cohort_month"]).dt.date
+    else:
+        for column in extra:
+            out[column] = None
+    out["as_of_date"] = end
+    out["historical_clv"] = out["total_revenue"]
+    out["horizon_days"] = int(horizon_days)
+    out["first_purchase_date"] = out["first_purchase_date"].dt.date
+    out["last_purchase_date"] = out["last_purchase_date"].dt.date
+    return out[list(PREDICTED_COLUMNS)], model
+
+
+def holdout_calibration_table(
+    purchases: pd.DataFrame, as_of: date | None = None, holdout_days: int | None = None
+) -> pd.DataFrame:
+    """fct_clv_holdout_calibration: :func:`holdout_calibration` with the calibration end of
+    :func:`default_calibration_end` and the holdout ending on the as-of date."""
+    if purchases.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CALIBRATION_COLUMNS})
+    end = _observation_end(purchases, as_of)
+    calibration_end = default_calibration_end(purchases, end, holdout_days)
+    result, _ = holdout_calibration(purchases, calibration_end, end)
+    result["calibration_end_date"] = calibration_end
+    result["holdout_end_date"] = end
+    return result[list(CALIBRATION_COLUMNS)]

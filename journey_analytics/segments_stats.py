@@ -1,10 +1,12 @@
 """Cohort-versus-rest statistics for the power-user comparison mart.
 
 The dbt model ``int_power_user_comparison_inputs`` (portable SQL) reduces users to summary
-statistics per cohort and metric: for each group (the cohort, everyone else) the number of users
-``n``, the ``mean`` and the sample ``variance`` (for rate metrics the mean is the share of users
-with the outcome). This module turns those rows into a difference, its confidence interval and
-a two-sided p-value:
+statistics, one row per cohort and metric (:data:`INPUT_COLUMNS`): for the cohort and for
+everyone else in the population the number of users measured (``cohort_n``, ``rest_n``), the
+mean and the sample variance (for rate metrics the mean is the share of users with the outcome),
+plus the cohort's size, the population's size and both revenues (for the shares of users and of
+revenue). This module turns each row into a difference (cohort minus rest), its confidence
+interval and a two-sided p-value:
 
 * rates (``metric_type = 'proportion'``): the two-proportion z-test. The test statistic uses the
   pooled proportion under H0 (p1 = p2); the confidence interval of p1 - p2 uses the unpooled
@@ -196,14 +198,21 @@ def compare_summary(inputs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
         if rec["metric_type"] == "proportion":
             n1z, n2z = (0.0 if math.isnan(n) else n for n in (n1, n2))
             result = two_proportion_ztest(
-                (0.0 if n1z == 0 else m1 * n1z), n1z, (0.0 if n2z == 0 else m2 * n2z), n2z,
+                (0.0 if n1z == 0 else m1 * n1z),
+                n1z,
+                (0.0 if n2z == 0 else m2 * n2z),
+                n2z,
                 confidence,
             )
             test_name = "two_proportion_z"
         else:
             result = welch_ttest(
-                m1, _num(rec["cohort_variance"]), 0.0 if math.isnan(n1) else n1,
-                m2, _num(rec["rest_variance"]), 0.0 if math.isnan(n2) else n2,
+                m1,
+                _num(rec["cohort_variance"]),
+                0.0 if math.isnan(n1) else n1,
+                m2,
+                _num(rec["rest_variance"]),
+                0.0 if math.isnan(n2) else n2,
                 confidence,
             )
             test_name = "welch_t"

@@ -21,7 +21,10 @@
         "journey: var journey__power_user_l28_rank_by must be 'events' or 'active_days', got '" ~ rank_by ~ "'."
     ) }}
 {%- endif -%}
-{%- set keys = ['l28_event_count', 'l28_active_days'] if rank_by == 'events' else ['l28_active_days', 'l28_event_count'] -%}
+{%- set keys = ['l28_event_count', 'l28_active_days'] -%}
+{%- if rank_by == 'active_days' -%}
+    {%- set keys = ['l28_active_days', 'l28_event_count'] -%}
+{%- endif -%}
 
 with population as (
 
@@ -54,7 +57,7 @@ l28_members as (
     select
         'l28_top_share' as cohort_name,
         'data_driven' as cohort_type,
-        'Top {{ share * 100 }}% of L28-active users by {{ keys[0] }}, then {{ keys[1] }}.'
+        'Top {{ '%g' | format(share * 100) }}% of L28-active users by {{ keys[0] }}, then {{ keys[1] }}.'
             as cohort_description,
         user_id,
         cast({{ keys[0] }} as {{ dbt.type_numeric() }}) as qualifying_value,

@@ -51,8 +51,10 @@ final as (
         cast(coalesce(purchases.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
         cast(coalesce(purchases.purchase_day_count, 0) as {{ dbt.type_bigint() }}) as purchase_day_count,
         cast(coalesce(purchases.revenue, 0) as {{ dbt.type_numeric() }}) as historical_clv,
-        cast({{ dbt.datediff('users.first_seen_date', 'as_of.as_of_date', 'day') }} as {{ dbt.type_bigint() }})
-            as tenure_days,
+        cast(
+            {{ dbt.datediff('users.first_seen_date', 'as_of.as_of_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as tenure_days,
         as_of.as_of_date,
         '{{ var("journey__reporting_currency", "USD") }}' as currency
     from users

@@ -24,12 +24,8 @@ staged as (
         events.user_id,
         events.event_id,
         events.event_at,
-        events.journey_stage,
-        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank,
-        row_number() over (
-            partition by events.user_id order by {{ journey.event_order('events.') }}
-        ) as event_position,
-        count(*) over (partition by events.user_id) as staged_event_count
+        events.sequence_number,
+        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank
     from events
     cross join as_of
     where
@@ -43,6 +39,7 @@ per_user as (
     select
         user_id,
         min(event_at) as first_staged_event_at,
+        max(event_at) as last_staged_event_at,
         max(stage_rank) as furthest_stage_rank,
         cast(count(*) as {{ dbt.type_bigint() }}) as staged_event_count
     from staged
@@ -64,14 +61,30 @@ furthest_reached as (
 
 ),
 
+-- the last staged event in the canonical order (journey.event_order), found among the events
+-- at the user's latest timestamp only, so no window runs over every event
 latest as (
 
     select
         user_id,
         stage_rank as latest_stage_rank,
         event_at as latest_stage_at
-    from staged
-    where event_position = staged_event_count
+    from (
+        select
+            staged.user_id,
+            staged.stage_rank,
+            staged.event_at,
+            row_number() over (
+                partition by staged.user_id
+                order by staged.sequence_number desc nulls first, staged.event_id desc
+            ) as position_from_end
+        from staged
+        inner join per_user
+            on
+                staged.user_id = per_user.user_id
+                and staged.event_at = per_user.last_staged_event_at
+    ) as last_events
+    where position_from_end = 1
 
 ),
 

@@ -38,8 +38,13 @@ user_months as (
         users.acquisition_cohort_month,
         users.acquisition_channel,
         users.user_id,
-        cast(floor({{ dbt.datediff('users.first_seen_date', 'purchase_days.purchase_date', 'day') }} / 30)
-            as {{ dbt.type_bigint() }}) as months_since_acquisition,
+        cast(
+            floor(
+                {{ dbt.datediff('users.first_seen_date', 'purchase_days.purchase_date', 'day') }}
+                / 30
+            )
+            as {{ dbt.type_bigint() }}
+        ) as months_since_acquisition,
         purchase_days.revenue
     from users
     inner join purchase_days
@@ -86,8 +91,9 @@ spine as (
         age_months.months_since_acquisition
     from cohorts
     inner join age_months
-        on age_months.months_since_acquisition * 30
-            <= {{ dbt.datediff('cohorts.first_first_seen_date', 'cohorts.as_of_date', 'day') }}
+        on
+            {{ dbt.datediff('cohorts.first_first_seen_date', 'cohorts.as_of_date', 'day') }}
+            >= age_months.months_since_acquisition * 30
 
 ),
 
@@ -96,8 +102,13 @@ first_purchases as (
     select
         users.acquisition_cohort_month,
         users.acquisition_channel,
-        cast(floor({{ dbt.datediff('users.first_seen_date', 'users.first_purchase_date', 'day') }} / 30)
-            as {{ dbt.type_bigint() }}) as months_since_acquisition,
+        cast(
+            floor(
+                {{ dbt.datediff('users.first_seen_date', 'users.first_purchase_date', 'day') }}
+                / 30
+            )
+            as {{ dbt.type_bigint() }}
+        ) as months_since_acquisition,
         count(*) as new_customers
     from users
     where users.is_customer
@@ -133,8 +144,10 @@ final as (
             order by spine.months_since_acquisition
             rows between unbounded preceding and current row
         ) / spine.cohort_users as {{ dbt.type_numeric() }}) as cumulative_clv_per_user,
-        (spine.months_since_acquisition + 1) * 30 - 1
-            <= {{ dbt.datediff('spine.last_first_seen_date', 'spine.as_of_date', 'day') }} as is_complete,
+        (
+            {{ dbt.datediff('spine.last_first_seen_date', 'spine.as_of_date', 'day') }}
+            >= (spine.months_since_acquisition + 1) * 30 - 1
+        ) as is_complete,
         '{{ var("journey__reporting_currency", "USD") }}' as currency
     from spine
     left join monthly

@@ -34,15 +34,11 @@ staged as (
 
     select
         events.user_id,
+        events.event_id,
+        events.event_at,
+        events.sequence_number,
         {{ journey.segment_period_start('events.event_date', 'week') }} as week_start_date,
-        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank,
-        row_number() over (
-            partition by events.user_id, {{ journey.segment_period_start('events.event_date', 'week') }}
-            order by {{ journey.event_order('events.') }}
-        ) as position_in_week,
-        count(*) over (
-            partition by events.user_id, {{ journey.segment_period_start('events.event_date', 'week') }}
-        ) as events_in_week
+        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank
     from events
     cross join as_of
     where
@@ -51,15 +47,65 @@ staged as (
 
 ),
 
-active_weeks as (
+active_week_stats as (
 
     select
         user_id,
         week_start_date,
         max(stage_rank) as max_stage_rank,
-        max(case when position_in_week = events_in_week then stage_rank end) as last_stage_rank
+        max(event_at) as last_event_at
     from staged
     group by 1, 2
+
+),
+
+{% if definition == 'latest' -%}
+    -- stage of the week's last event in the canonical order, among the events at its latest time
+    last_in_week as (
+
+        select
+            user_id,
+            week_start_date,
+            stage_rank as last_stage_rank
+        from (
+            select
+                staged.user_id,
+                staged.week_start_date,
+                staged.stage_rank,
+                row_number() over (
+                    partition by staged.user_id, staged.week_start_date
+                    order by staged.sequence_number desc nulls first, staged.event_id desc
+                ) as position_from_end
+            from staged
+            inner join active_week_stats
+                on
+                    staged.user_id = active_week_stats.user_id
+                    and staged.week_start_date = active_week_stats.week_start_date
+                    and staged.event_at = active_week_stats.last_event_at
+        ) as last_events
+        where position_from_end = 1
+
+    ),
+{%- endif %}
+
+active_weeks as (
+
+    select
+        active_week_stats.user_id,
+        active_week_stats.week_start_date,
+        active_week_stats.max_stage_rank,
+        {% if definition == 'latest' -%}
+            last_in_week.last_stage_rank
+        {%- else -%}
+            cast(null as {{ dbt.type_bigint() }}) as last_stage_rank
+        {%- endif %}
+    from active_week_stats
+    {% if definition == 'latest' -%}
+        inner join last_in_week
+            on
+                active_week_stats.user_id = last_in_week.user_id
+                and active_week_stats.week_start_date = last_in_week.week_start_date
+    {%- endif %}
 
 ),
 
@@ -90,7 +136,7 @@ user_weeks as (
         ) as furthest_stage_rank
     from first_weeks
     inner join weeks
-        on weeks.week_start_date >= first_weeks.first_week_start_date
+        on first_weeks.first_week_start_date <= weeks.week_start_date
     left join active_weeks
         on
             first_weeks.user_id = active_weeks.user_id
@@ -109,10 +155,12 @@ stages as (
             last_active.last_stage_rank as stage_rank
         {%- endif %}
     from user_weeks
-    left join active_weeks as last_active
-        on
-            user_weeks.user_id = last_active.user_id
-            and user_weeks.last_active_week_start_date = last_active.week_start_date
+    {% if definition == 'latest' -%}
+        left join active_weeks as last_active
+            on
+                user_weeks.user_id = last_active.user_id
+                and user_weeks.last_active_week_start_date = last_active.week_start_date
+    {%- endif %}
 
 ),
 
@@ -120,8 +168,8 @@ moves as (
 
     select
         week_start_date,
-        lag(stage_rank) over (partition by user_id order by week_start_date) as from_stage_rank,
-        stage_rank as to_stage_rank
+        stage_rank as to_stage_rank,
+        lag(stage_rank) over (partition by user_id order by week_start_date) as from_stage_rank
     from stages
 
 ),

@@ -27,15 +27,15 @@ current_and_previous as (
         snapshots.snapshot_date,
         snapshot_dates.previous_snapshot_date,
         snapshots.user_id,
-        coalesce(previous.segment_name, '(new customer)') as from_segment_name,
-        snapshots.segment_name as to_segment_name
+        snapshots.segment_name as to_segment_name,
+        coalesce(previous.segment_name, '(new customer)') as from_segment_name
     from snapshots
     inner join snapshot_dates
         on snapshots.snapshot_date = snapshot_dates.snapshot_date
     left join snapshots as previous
         on
             snapshots.user_id = previous.user_id
-            and previous.snapshot_date = snapshot_dates.previous_snapshot_date
+            and snapshot_dates.previous_snapshot_date = previous.snapshot_date
 
 ),
 
@@ -66,8 +66,10 @@ final as (
         to_segment_name,
         from_segment_name = to_segment_name as is_same_segment,
         customer_count,
-        cast(sum(customer_count) over (partition by snapshot_date, from_segment_name)
-            as {{ dbt.type_bigint() }}) as from_segment_customer_count,
+        cast(
+            sum(customer_count) over (partition by snapshot_date, from_segment_name)
+            as {{ dbt.type_bigint() }}
+        ) as from_segment_customer_count,
         cast(
             1.0 * customer_count / sum(customer_count) over (partition by snapshot_date, from_segment_name)
             as {{ dbt.type_numeric() }}

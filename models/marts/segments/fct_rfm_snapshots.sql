@@ -40,7 +40,7 @@ periods as (
     cross join as_of
     where
         events.event_date <= as_of.as_of_date
-        and events.event_date >= (select min(purchase_date) from purchase_days)
+        and events.event_date >= (select min(first_purchase.purchase_date) from purchase_days as first_purchase)
 
 ),
 
@@ -72,7 +72,7 @@ customer_history as (
         cast(sum(purchase_days.revenue) as {{ dbt.type_numeric() }}) as monetary_value
     from snapshot_dates
     inner join purchase_days
-        on purchase_days.purchase_date <= snapshot_dates.snapshot_date
+        on snapshot_dates.snapshot_date >= purchase_days.purchase_date
     group by 1, 2, 3
 
 ),
@@ -81,8 +81,10 @@ scored as (
 
     select
         customer_history.*,
-        cast({{ dbt.datediff('customer_history.last_purchase_date', 'customer_history.snapshot_date', 'day') }}
-            as {{ dbt.type_bigint() }}) as recency_days,
+        cast(
+            {{ dbt.datediff('customer_history.last_purchase_date', 'customer_history.snapshot_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as recency_days,
         {{ journey.quintile_score(
             dbt.datediff('customer_history.last_purchase_date', 'customer_history.snapshot_date', 'day'),
             'customer_history.snapshot_date',

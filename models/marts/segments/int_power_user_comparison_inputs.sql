@@ -33,13 +33,20 @@ members as (
 
 cohorts as (
 
-    select distinct cohort_name, cohort_type from members
-    {%- for rule in journey.power_user_rules() %}
+    select distinct
+        cohort_name,
+        cohort_type
+    from members
+    {% for rule in journey.power_user_rules() -%}
+        union distinct
+        select
+            '{{ rule.name }}' as cohort_name,
+            'rule' as cohort_type
+    {% endfor -%}
     union distinct
-    select '{{ rule.name }}' as cohort_name, 'rule' as cohort_type
-    {%- endfor %}
-    union distinct
-    select 'l28_top_share' as cohort_name, 'data_driven' as cohort_type
+    select
+        'l28_top_share' as cohort_name,
+        'data_driven' as cohort_type
 
 ),
 
@@ -47,9 +54,9 @@ cohorts as (
 labelled as (
 
     select
+        population.*,
         cohorts.cohort_name,
         cohorts.cohort_type,
-        population.*,
         members.user_id is not null as is_member
     from cohorts
     cross join population
@@ -60,30 +67,21 @@ labelled as (
 
 ),
 
-{% for metric_name, metric_type, value_sql, eligibility in metrics %}
-metric_{{ loop.index }} as (
-
-    select
-        cohort_name,
-        cohort_type,
-        '{{ metric_name }}' as metric_name,
-        '{{ metric_type }}' as metric_type,
-        is_member,
-        count(*) as n,
-        avg({{ value_sql }}) as mean_value,
-        var_samp({{ value_sql }}) as variance_value
-    from labelled
-    {% if eligibility %}where {{ eligibility }}{% endif %}
-    group by 1, 2, 3, 4, 5
-
-),
-
-{% endfor %}
-
 metric_groups as (
 
-    {% for metric in metrics -%}
-        select * from metric_{{ loop.index }}
+    {% for metric_name, metric_type, value_sql, eligibility in metrics -%}
+        select
+            cohort_name,
+            cohort_type,
+            '{{ metric_name }}' as metric_name,
+            '{{ metric_type }}' as metric_type,
+            is_member,
+            count(*) as n,
+            avg({{ value_sql }}) as mean_value,
+            var_samp({{ value_sql }}) as variance_value
+        from labelled
+        {% if eligibility %}where {{ eligibility }}{% endif %}
+        group by 1, 2, 3, 4, 5
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

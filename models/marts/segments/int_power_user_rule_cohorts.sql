@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='table') }}
 
 {#-
     One row per rule-defined cohort (var journey__power_user_rules, macro power_user_rules) and

@@ -8,6 +8,10 @@
     a currency the seed lacks is not converted: it is left out of revenue and counted in
     unconverted_revenue_event_count, never dropped silently.
 -#}
+{%- set purchase_filter = journey.segment_event_filter(
+    'events.event_name', 'journey__segments_purchase_events', ['order_completed']
+) -%}
+
 with events as (
 
     select * from {{ ref('fct_events') }}
@@ -33,14 +37,14 @@ purchases as (
         events.event_date as purchase_date,
         events.revenue,
         currency_rates.rate_to_reporting_currency,
-        events.revenue is not null and currency_rates.currency is null as is_unconverted,
-        as_of.as_of_date
+        as_of.as_of_date,
+        events.revenue is not null and currency_rates.currency is null as is_unconverted
     from events
     cross join as_of
     left join currency_rates
         on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
     where
-        {{ journey.segment_event_filter('events.event_name', 'journey__segments_purchase_events', ['order_completed']) }}
+        {{ purchase_filter }}
         and events.event_date <= as_of.as_of_date
 
 ),

@@ -13,10 +13,18 @@
     reporting currency) and feature usage (events of journey__power_user_feature_event).
 -#}
 {%- set retention = journey.retention_window_days() -%}
-{%- set l28_activity = journey.segment_event_filter('events.event_name', 'journey__power_user_l28_events', ['feature_used'], allow_all_when_empty=true) -%}
-{%- set retention_activity = journey.segment_event_filter('events.event_name', 'journey__power_user_retention_events', [], allow_all_when_empty=true) -%}
-{%- set conversion = journey.segment_event_filter('events.event_name', 'journey__power_user_conversion_events', ['order_completed', 'subscription_started']) -%}
-{%- set feature = journey.segment_event_filter('events.event_name', 'journey__power_user_feature_event', 'feature_used') -%}
+{%- set l28_activity = journey.segment_event_filter(
+    'events.event_name', 'journey__power_user_l28_events', ['feature_used'], allow_all_when_empty=true
+) -%}
+{%- set retention_activity = journey.segment_event_filter(
+    'events.event_name', 'journey__power_user_retention_events', [], allow_all_when_empty=true
+) -%}
+{%- set conversion = journey.segment_event_filter(
+    'events.event_name', 'journey__power_user_conversion_events', ['order_completed', 'subscription_started']
+) -%}
+{%- set feature = journey.segment_event_filter(
+    'events.event_name', 'journey__power_user_feature_event', 'feature_used'
+) -%}
 
 with users as (
 
@@ -65,8 +73,10 @@ user_events as (
         population.first_seen_date,
         population.as_of_date,
         events.event_date,
-        {{ dbt.datediff('population.first_seen_date', 'events.event_date', 'day') }} as days_since_first_seen,
-        {{ dbt.datediff('events.event_date', 'population.as_of_date', 'day') }} as days_before_as_of,
+        {{ dbt.datediff('population.first_seen_date', 'events.event_date', 'day') }}
+            as days_since_first_seen,
+        {{ dbt.datediff('events.event_date', 'population.as_of_date', 'day') }}
+            as days_before_as_of,
         {{ l28_activity }} as is_l28_activity,
         {{ retention_activity }} as is_retention_activity,
         {{ conversion }} as is_conversion,
@@ -87,10 +97,15 @@ aggregated as (
         user_id,
         count(distinct case when is_l28_activity and days_before_as_of < 28 then event_date end) as l28_active_days,
         sum(case when is_l28_activity and days_before_as_of < 28 then 1 else 0 end) as l28_event_count,
-        max(case
-            when is_retention_activity and days_since_first_seen between {{ retention[0] }} and {{ retention[1] }}
-                then 1 else 0
-        end) as retained_flag,
+        max(
+            case
+                when
+                    is_retention_activity
+                    and days_since_first_seen between {{ retention[0] }} and {{ retention[1] }}
+                    then 1
+                else 0
+            end
+        ) as retained_flag,
         max(case when is_conversion then 1 else 0 end) as converted_flag,
         sum(coalesce(converted_revenue, 0)) as revenue,
         sum(case when is_feature_use then 1 else 0 end) as feature_event_count
@@ -107,10 +122,14 @@ final as (
         population.as_of_date,
         cast(coalesce(aggregated.l28_active_days, 0) as {{ dbt.type_bigint() }}) as l28_active_days,
         cast(coalesce(aggregated.l28_event_count, 0) as {{ dbt.type_bigint() }}) as l28_event_count,
-        {{ dbt.datediff('population.first_seen_date', 'population.as_of_date', 'day') }} >= {{ retention[1] }}
-            as is_retention_eligible,
+        (
+            {{ dbt.datediff('population.first_seen_date', 'population.as_of_date', 'day') }}
+            >= {{ retention[1] }}
+        ) as is_retention_eligible,
         case
-            when {{ dbt.datediff('population.first_seen_date', 'population.as_of_date', 'day') }} >= {{ retention[1] }}
+            when
+                {{ dbt.datediff('population.first_seen_date', 'population.as_of_date', 'day') }}
+                >= {{ retention[1] }}
                 then coalesce(aggregated.retained_flag, 0) = 1
         end as is_retained,
         coalesce(aggregated.converted_flag, 0) = 1 as has_converted,
