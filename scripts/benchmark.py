@@ -189,8 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     full_models = model_timings(target)
     steps.append(full)
     progress.update()
+    test_selector = (
+        ["--select", args.select, "--indirect-selection", "cautious"] if args.select else []
+    )
     steps.append(
-        run_measured("data tests (dbt test)", [dbt, "test", "--exclude", "test_type:unit", *common])
+        run_measured(
+            "data tests (dbt test)",
+            [dbt, "test", "--exclude", "test_type:unit", *test_selector, *common],
+        )
     )
     progress.update()
     shutil.copy(increment / "part-increment.parquet", live / "part-increment.parquet")

@@ -2,6 +2,12 @@
 {% macro enabled_event_sources() -%}
     {%- set candidates = [
         ('journey__source_generic_enabled', 'stg_generic__events'),
+        ('journey__source_segment_enabled', 'stg_segment__tracks'),
+        ('journey__source_segment_enabled', 'stg_segment__pages'),
+        ('journey__source_segment_enabled', 'stg_segment__screens'),
+        ('journey__source_segment_enabled', 'stg_segment__identifies'),
+        ('journey__source_ga4_enabled', 'stg_ga4__events'),
+        ('journey__source_snowplow_enabled', 'stg_snowplow__events'),
     ] -%}
     {%- set enabled = [] -%}
     {%- for flag, model_name in candidates -%}

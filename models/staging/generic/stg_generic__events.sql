@@ -1,3 +1,5 @@
+{{ config(enabled=var("journey__source_generic_enabled", true)) }}
+
 {#- Renames and types the generic source; no row is dropped here (validation is downstream). -#}
 {%- set required = ['event_id', 'event_name', 'event_timestamp', 'user_id', 'anonymous_id'] -%}
 {%- set present = journey.check_source_columns(source('generic', 'events'), required, 'generic.events') -%}
