@@ -3,7 +3,8 @@
     fct_events; the last CTE, <prefix>final, has the columns of funnel_attempt_columns().
 
     An attempt starts at each entry event (a step-1 event whose event_date is in the entry
-    date range; with order any_order, an event of any step). Events are ordered exactly as in
+    date range; with order any_order, an event of any step; with attempt_policy first only the
+    unit's first entry, unless an excluded attempt must fall back). Events are ordered exactly as in
     sessions (journey.event_order(): time, sequence number, event id) and numbered per unit
     (unit_rank); a step's event must come strictly later in that order than the previous
     step's, so one event never fills two steps. "Part" = unit plus the held-constant values:
@@ -69,6 +70,9 @@
 {%- for x in exclusions -%}{%- do any_match.append('is_exclusion_' ~ x.index) -%}{%- endfor -%}
 {%- set name_literals = [] -%}
 {%- for e in funnel.event_names -%}{%- do name_literals.append(journey.funnel_literal(e)) -%}{%- endfor -%}
+{%- set has_ignored_exclusions = [] -%}
+{%- for x in exclusions -%}{%- for e in x.events -%}{%- if e in funnel.ignore_events -%}{%- do has_ignored_exclusions.append(e) -%}{%- endif -%}{%- endfor -%}{%- endfor -%}
+{%- set has_ignored_exclusions = has_ignored_exclusions | length > 0 -%}
 {%- set ignore_literals = [] -%}
 {%- for e in funnel.ignore_events -%}{%- do ignore_literals.append(journey.funnel_literal(e)) -%}{%- endfor -%}
 
@@ -98,24 +102,36 @@
 {%- endset %}
 
 {%- if order == 'strict' %}
-{{ p }}source as (
-
-    -- every event of the unit that strict adjacency looks at (all but ignore_events)
-    select{{ source_columns }}
-    from {{ ref('fct_events') }}
-    {%- if ignore_literals | length > 0 %}
-    where event_name not in ({{ ignore_literals | join(', ') }})
-    {%- endif %}
-
-),
-
+{%- set step_flags = [] -%}
+{%- for s in steps -%}{%- do step_flags.append('is_step_' ~ s.index) -%}{%- endfor -%}
+{%- for x in exclusions -%}{%- do step_flags.append('is_exclusion_' ~ x.index) -%}{%- endfor %}
 {{ p }}stream as (
 
+    -- every event of the unit that strict adjacency looks at (all but ignore_events), narrow:
+    -- its position among them and whether the one before it can be a step
     select
-        {{ p }}source.*,
+        unit_id,
+        event_id,
+        {{ step_flags | join(',\n        ') }},
         row_number() over (partition by unit_id order by {{ event_order }}) as strict_rank,
         lag({{ any_step }}) over (partition by unit_id order by {{ event_order }}) as follows_step
-    from {{ p }}source
+    from (
+        select
+            {{ unit_column }} as unit_id,
+            event_id,
+            event_at,
+            sequence_number
+            {%- for s in steps %},
+            {{ journey.funnel_condition_sql(s) }} as is_step_{{ s.index }}
+            {%- endfor %}
+            {%- for x in exclusions %},
+            {{ journey.funnel_condition_sql(x) }} as is_exclusion_{{ x.index }}
+            {%- endfor %}
+        from {{ ref('fct_events') }}
+        {%- if ignore_literals | length > 0 %}
+        where event_name not in ({{ ignore_literals | join(', ') }})
+        {%- endif %}
+    ) as adjacent_events
 
 ),
 
@@ -123,11 +139,34 @@
 
     -- step and exclusion events, plus each step event's next event (the one that breaks it)
     select
-        unit_id, user_id, session_id, event_id, event_at, event_date, sequence_number,
-        {%- for s in steps %} is_step_{{ s.index }},{% endfor %}
-        {%- for x in exclusions %} is_exclusion_{{ x.index }},{% endfor %}
-        held_value, breakdown_value, strict_rank
-    from {{ p }}stream
+        stream.unit_id,
+        events.user_id,
+        events.session_id,
+        stream.event_id,
+        events.event_at,
+        events.event_date,
+        events.sequence_number,
+        {%- for f in step_flags %}
+        stream.{{ f }},
+        {%- endfor %}
+        {%- set held_parts_q = [] -%}
+        {%- for h in funnel.hold_constant -%}{%- do held_parts_q.append(journey.funnel_field_sql(h, 'events') | trim) -%}{%- endfor %}
+        {%- if held_parts_q | length == 0 %}
+        cast(null as {{ string_type }}) as held_value,
+        {%- elif held_parts_q | length == 1 %}
+        {{ held_parts_q[0] }} as held_value,
+        {%- else %}
+        case when {{ held_parts_q | join(' is not null and ') }} is not null then concat({{ held_parts_q | join(", '|', ") }}) end as held_value,
+        {%- endif %}
+        {%- if funnel.breakdown is not none %}
+        {{ journey.funnel_field_sql(funnel.breakdown.field, 'events') }} as breakdown_value,
+        {%- else %}
+        cast(null as {{ string_type }}) as breakdown_value,
+        {%- endif %}
+        stream.strict_rank
+    from {{ p }}stream as stream
+    inner join {{ ref('fct_events') }} as events
+        on stream.event_id = events.event_id
     where {{ any_match | join(' or ') }} or follows_step
     {%- set ignored_exclusions = [] -%}
     {%- for x in exclusions -%}{%- for e in x.events -%}{%- if e in funnel.ignore_events -%}{%- do ignored_exclusions.append(e) -%}{%- endif -%}{%- endfor -%}{%- endfor -%}
@@ -136,8 +175,7 @@
     -- exclusion events that strict adjacency ignores still exclude
     select
         unit_id, user_id, session_id, event_id, event_at, event_date, sequence_number,
-        {%- for s in steps %} is_step_{{ s.index }},{% endfor %}
-        {%- for x in exclusions %} is_exclusion_{{ x.index }},{% endfor %}
+        {%- for f in step_flags %} {{ f }},{% endfor %}
         held_value, breakdown_value, cast(null as {{ bigint_type }}) as strict_rank
     from (
         select{{ source_columns }}
@@ -175,7 +213,12 @@
 
     select
         {{ p }}filtered.*,
+        {%- if order == 'strict' and not has_ignored_exclusions %}
+        -- every kept row is non-ignored: its strict position already orders the unit
+        strict_rank as unit_rank,
+        {%- else %}
         row_number() over (partition by unit_id order by {{ event_order }}) as unit_rank,
+        {%- endif %}
         {%- if has_hold %}
         -- an event without the held values is a part of its own: it can enter, never progress
         coalesce(held_value, concat('~', event_id)) as held_key,
@@ -203,7 +246,14 @@
 {%- endif -%}
 {%- for x in exclusions -%}
     {%- do next_columns.append('min(case when is_exclusion_' ~ x.index ~ ' then unit_rank end) over (partition by unit_id order by unit_rank rows between 1 following and unbounded following) as next_exclusion_' ~ x.index ~ '_rank') -%}
-{%- endfor %}
+{%- endfor -%}
+{#- attempt_policy first picks the unit's first attempt whatever the others do, unless an
+    excluded first attempt must fall back to a later one: only first attempts are evaluated -#}
+{%- set first_only = funnel.count_by != 'attempts' and funnel.attempt_policy == 'first'
+    and (exclusions | length == 0 or funnel.exclusion_removes == 'user') -%}
+{%- if first_only -%}
+    {%- do next_columns.append('min(case when is_entry then unit_rank end) over (partition by unit_id) as first_entry_rank') -%}
+{%- endif %}
 
 {{ p }}events as (
 
@@ -228,6 +278,11 @@
         session_id,
         event_id as attempt_id,
         unit_rank as entry_rank,
+        {%- if funnel.count_by == 'attempts' %}
+        row_number() over (partition by unit_id, held_key order by unit_rank) as attempt_number,
+        {%- else %}
+        cast(null as {{ bigint_type }}) as attempt_number,
+        {%- endif %}
         event_at as entered_at,
         event_date as entry_date
         {%- if order == 'any_order' %}
@@ -244,7 +299,12 @@
         false as is_broken
         {%- endif %}
     from {{ p }}events
-    where is_entry
+    where
+        is_entry
+        {%- if first_only %}
+        -- attempt_policy first: the unit's first entry is the only attempt that can count
+        and unit_rank = first_entry_rank
+        {%- endif %}
 
 ),
 
@@ -316,11 +376,24 @@
     {%- else -%}
     -- step {{ k }}: the first step-{{ k }} event after step {{ previous_required }}
     {%- endif %}
+    {%- set checks = [] %}
+    {%- if s.optional %}
+    {%- do checks.append('(prev.step_' ~ next_required ~ '_rank is null or candidate.unit_rank < prev.step_' ~ next_required ~ '_rank)') %}
+    {%- endif %}
+    {%- if window is not none %}
+    {%- do checks.append(window_check[4:]) %}
+    {%- endif %}
+    {%- if s.within_seconds is not none %}
+    {%- do checks.append((journey.seconds_between('prev.step_' ~ previous_required ~ '_at', 'candidate.event_at') | trim) ~ ' <= ' ~ s.within_seconds) %}
+    {%- endif %}
+    {#- checks stay out of the join condition: DuckDB would fall back to a nested-loop join -#}
+    {%- set keep = ('case when ' ~ (checks | join(' and ')) ~ ' then ') if checks | length > 0 else '' %}
+    {%- set keep_end = ' end' if checks | length > 0 else '' %}
     select
         prev.*,
-        candidate.unit_rank as step_{{ k }}_rank,
-        candidate.event_at as step_{{ k }}_at,
-        candidate.event_id as step_{{ k }}_event_id
+        {{ keep }}candidate.unit_rank{{ keep_end }} as step_{{ k }}_rank,
+        {{ keep }}candidate.event_at{{ keep_end }} as step_{{ k }}_at,
+        {{ keep }}candidate.event_id{{ keep_end }} as step_{{ k }}_event_id
     from {{ state.prev }} as prev
     {%- if s.min_gap_seconds is not none %}
     left join {{ p }}step_{{ k }}_next as next_match
@@ -336,13 +409,6 @@
         on cursor_event.unit_id = candidate.unit_id
         and cursor_event.next_step_{{ k }}_rank = candidate.unit_rank
     {%- endif %}
-        {%- if s.optional %}
-        and (prev.step_{{ next_required }}_rank is null or candidate.unit_rank < prev.step_{{ next_required }}_rank)
-        {%- endif %}
-        {{ window_check }}
-        {%- if s.within_seconds is not none %}
-        and {{ journey.seconds_between('prev.step_' ~ previous_required ~ '_at', 'candidate.event_at') }} <= {{ s.within_seconds }}
-        {%- endif %}
 
 ),
     {%- do state.update({'prev': p ~ 'step_' ~ k}) -%}
@@ -350,7 +416,7 @@
 
 {#- ================================ strict ================================= -#}
 {%- elif order == 'strict' -%}
-{%- set carried = ['unit_id', 'held_key', 'held_value', 'user_id', 'session_id', 'attempt_id', 'entry_rank', 'entered_at', 'entry_date', 'step_1_rank', 'step_1_at', 'step_1_event_id'] -%}
+{%- set carried = ['unit_id', 'held_key', 'held_value', 'user_id', 'session_id', 'attempt_id', 'entry_rank', 'attempt_number', 'entered_at', 'entry_date', 'step_1_rank', 'step_1_at', 'step_1_event_id'] -%}
 {%- for s in steps if s.index > 1 -%}
     {%- set k = s.index -%}
     {%- set previous_required = required | select('<', k) | list | last %}
@@ -421,27 +487,14 @@
         {%- do candidates.append('alternative_' ~ i ~ '.next_step_' ~ k ~ '_rank') -%}
     {%- endfor %}
 
-{{ p }}step_{{ k }} as (
+{%- if overlaps | length > 0 %}
 
-    -- step {{ k }}: the first step-{{ k }} event at or after the entry
-    {%- if overlaps | length > 0 %} not already filling step {{ overlaps | join(' or ') }}{% endif %}
+{{ p }}step_{{ k }}_choice as (
+
+    -- the first step-{{ k }} event at or after the entry not already filling step {{ overlaps | join(' or ') }}
     select
         prev.*,
-        candidate.unit_rank as step_{{ k }}_rank,
-        candidate.event_at as step_{{ k }}_at,
-        candidate.event_id as step_{{ k }}_event_id
-    from {{ state.prev }} as prev
-    {%- for i in range(1, overlaps | length + 1) %}
-    left join {{ p }}events as alternative_{{ i }}
-        on prev.unit_id = alternative_{{ i }}.unit_id
-        and {{ candidates[i - 1] }} = alternative_{{ i }}.unit_rank
-    {%- endfor %}
-    left join {{ p }}events as candidate
-        on prev.unit_id = candidate.unit_id
-        {%- if overlaps | length == 0 %}
-        and prev.candidate_{{ k }}_rank = candidate.unit_rank
-        {%- else %}
-        and candidate.unit_rank = case
+        case
             {%- for c in candidates %}
             when {{ c }} is not null
                 {%- for j in overlaps %}
@@ -449,9 +502,32 @@
                 {%- endfor %}
                 then {{ c }}
             {%- endfor %}
-        end
-        {%- endif %}
-        {{ window_check }}
+        end as choice_{{ k }}_rank
+    from {{ state.prev }} as prev
+    {%- for i in range(1, overlaps | length + 1) %}
+    left join {{ p }}events as alternative_{{ i }}
+        on prev.unit_id = alternative_{{ i }}.unit_id
+        and {{ candidates[i - 1] }} = alternative_{{ i }}.unit_rank
+    {%- endfor %}
+
+),
+{%- endif %}
+
+{{ p }}step_{{ k }} as (
+
+    -- step {{ k }}: the first step-{{ k }} event at or after the entry
+    {%- if overlaps | length > 0 %} not already filling an earlier step{% endif %}
+    {%- set keep = ('case when ' ~ window_check[4:] ~ ' then ') if window is not none else '' %}
+    {%- set keep_end = ' end' if window is not none else '' %}
+    select
+        prev.*,
+        {{ keep }}candidate.unit_rank{{ keep_end }} as step_{{ k }}_rank,
+        {{ keep }}candidate.event_at{{ keep_end }} as step_{{ k }}_at,
+        {{ keep }}candidate.event_id{{ keep_end }} as step_{{ k }}_event_id
+    from {{ (p ~ 'step_' ~ k ~ '_choice') if overlaps | length > 0 else state.prev }} as prev
+    left join {{ p }}events as candidate
+        on prev.unit_id = candidate.unit_id
+        and prev.{{ ('choice_' ~ k) if overlaps | length > 0 else ('candidate_' ~ k) }}_rank = candidate.unit_rank
 
 ),
     {%- do state.update({'prev': p ~ 'step_' ~ k}) -%}
@@ -534,11 +610,13 @@
 
 ),
 
+{%- set needs_break = order == 'strict' and (exclusions | length > 0 or funnel.count_by == 'attempts') %}
+
 {{ p }}checked as (
 
     select
         summary.*
-        {%- if order == 'strict' %},
+        {%- if needs_break %},
         break_event.unit_rank as break_rank,
         break_event.event_at as break_at
         {%- endif %}
@@ -556,12 +634,11 @@
         end as exclusion_{{ x.index }}_rank
         {%- endfor %}
     from {{ p }}summary as summary
-    {%- if order == 'strict' %}
+    {%- if needs_break %}
     -- the event that ended a strict attempt that did not convert
     left join {{ p }}events as break_event
         on summary.unit_id = break_event.unit_id
-        and summary.cursor_strict_rank + 1 = break_event.strict_rank
-        and not summary.is_converted
+        and case when not summary.is_converted then summary.cursor_strict_rank + 1 end = break_event.strict_rank
     {%- endif %}
     {%- for x in exclusions %}
     left join {{ p }}events as exclusion_start_{{ x.index }}
@@ -683,7 +760,7 @@
         cast(null as {{ string_type }}) as breakdown_value,
         {%- endif %}
         excluded.entry_rank,
-        row_number() over (partition by excluded.unit_id, excluded.held_key order by excluded.entry_rank) as attempt_number,
+        excluded.attempt_number,
         excluded.entered_at,
         excluded.entry_date,
         {%- for k in range(1, 11) %}

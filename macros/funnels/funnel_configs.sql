@@ -12,10 +12,12 @@
       where_columns, between: [a, b]}], steps [{index, name, events, where, where_columns,
       optional, within_seconds, min_gap_seconds}], event_names (every event name used).
 
-    A field is {'kind': 'property' | 'column', 'name': ...}.
+    A field is {'kind': 'property' | 'column', 'name': ...}. `funnels` validates that list
+    instead of the var (`dbt run-operation funnel_configs --args '{funnels: [...]}'` checks a
+    declaration without building anything).
 -#}
-{% macro funnel_configs() -%}
-    {%- set raw = var('journey__funnels', []) -%}
+{% macro funnel_configs(funnels=none) -%}
+    {%- set raw = var('journey__funnels', []) if funnels is none else funnels -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is mapping or raw is string or raw is not iterable -%}
         {{ exceptions.raise_compiler_error("journey__funnels must be a list of funnel mappings, got: " ~ raw) }}

@@ -43,23 +43,24 @@ unit_steps as (
         steps.is_optional,
         case steps.step_index
             {%- for k in range(1, 11) %}
-            when {{ k }} then attempts.step_{{ k }}_rank
+                when {{ k }} then attempts.step_{{ k }}_rank
             {%- endfor %}
         end as step_rank,
         case steps.step_index
             {%- for k in range(1, 11) %}
-            when {{ k }} then attempts.step_{{ k }}_at
+                when {{ k }} then attempts.step_{{ k }}_at
             {%- endfor %}
         end as step_at,
         case steps.step_index
             {%- for k in range(1, 11) %}
-            when {{ k }} then attempts.step_{{ k }}_event_id
+                when {{ k }} then attempts.step_{{ k }}_event_id
             {%- endfor %}
         end as event_id
     from units
     inner join attempts
-        on units.funnel_name = attempts.funnel_name
-        and units.attempt_id = attempts.attempt_id
+        on
+            units.funnel_name = attempts.funnel_name
+            and units.attempt_id = attempts.attempt_id
     inner join steps
         on units.funnel_name = steps.funnel_name
 
@@ -70,12 +71,16 @@ ordered_steps as (
     select
         unit_steps.*,
         row_number() over (
-            partition by funnel_name, unit_id order by step_rank
+            partition by unit_steps.funnel_name, unit_steps.unit_id order by unit_steps.step_rank
         ) as reached_order,
-        lag(step_index) over (partition by funnel_name, unit_id order by step_rank) as previous_step_index,
-        lag(step_at) over (partition by funnel_name, unit_id order by step_rank) as previous_step_at
+        lag(unit_steps.step_index)
+            over (partition by unit_steps.funnel_name, unit_steps.unit_id order by unit_steps.step_rank)
+            as previous_step_index,
+        lag(unit_steps.step_at)
+            over (partition by unit_steps.funnel_name, unit_steps.unit_id order by unit_steps.step_rank)
+            as previous_step_at
     from unit_steps
-    where step_rank is not null
+    where unit_steps.step_rank is not null
 
 ),
 
@@ -95,7 +100,8 @@ final as (
         event_id,
         step_at,
         cast({{ journey.seconds_between('entered_at', 'step_at') }} as numeric(28, 6)) as seconds_from_entry,
-        cast({{ journey.seconds_between('previous_step_at', 'step_at') }} as numeric(28, 6)) as seconds_from_previous_step,
+        cast({{ journey.seconds_between('previous_step_at', 'step_at') }} as numeric(28, 6))
+            as seconds_from_previous_step,
         breakdown_value,
         entry_date
     from ordered_steps
