@@ -69,10 +69,10 @@ def write_profiles(directory: Path, database: Path, threads: int) -> None:
 
 
 def split_last_load_day(sample: Path, base: Path, increment: Path) -> tuple[int, int]:
-    """Write rows loaded before the last day of events to base/, the rest to increment/.
+    """Write rows loaded before the last full day of events to base/, the rest to increment/.
 
-    The increment is everything loaded from midnight of the last event day on: that day's
-    events plus late arrivals of the days before.
+    The increment is everything loaded from midnight of the day before the last event day on:
+    that day's events, the few after it, and late arrivals of the days before.
     """
     for folder in (base, increment):
         shutil.rmtree(folder, ignore_errors=True)
@@ -80,7 +80,7 @@ def split_last_load_day(sample: Path, base: Path, increment: Path) -> tuple[int,
     con = duckdb.connect()
     source = f"read_parquet('{sample}/events/*.parquet', union_by_name = true)"
     last_day = con.execute(
-        f"select max(cast(event_timestamp as date)) from {source} "
+        f"select max(cast(event_timestamp as date)) - 1 from {source} "
         "where event_timestamp <= loaded_at + interval 1 day"
     ).fetchone()[0]
     con.execute(

@@ -68,13 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if table_exists(con, "fct_funnel_steps"):
         print_rows(
-            "Funnels",
+            "Funnels (all units)",
             con.execute(
-                "select funnel_name, step_number, step_name, entered_count, "
-                "round(conversion_from_previous, 3) from fct_funnel_steps "
-                "where breakdown_value is null or breakdown_value = '(all)' order by 1, 2"
+                "select funnel_name, step_index, step_name, units_reached, "
+                "round(conversion_rate_from_previous, 3), round(conversion_rate_from_start, 3) "
+                "from fct_funnel_steps where breakdown_value = '(all)' order by 1, 2"
             ).fetchall(),
-            ("funnel", "step", "name", "count", "from_previous"),
+            ("funnel", "step", "name", "units", "from_previous", "from_start"),
         )
     if table_exists(con, "fct_attribution_channel_report"):
         print_rows(
@@ -88,10 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.truth and args.truth.exists():
         truth = json.loads(args.truth.read_text())
-        print("\nPlanted truth (generator):")
-        for key in ("checkout_funnel", "channels"):
-            if key in truth:
-                print(f"  {key}: {json.dumps(truth[key])[:600]}")
+        print("\nPlanted truth (generator) to compare with:")
+        for funnel in ("checkout_funnel", "trial_funnel"):
+            planted = truth.get(funnel, {}).get("planted_step_probability", {})
+            print(f"  {funnel} step probabilities: {planted}")
+        channels = truth.get("attribution", {}).get("channels", {})
+        lifts = {name: values["lift"] for name, values in channels.items()}
+        print(f"  channel causal lifts on P(convert): {lifts}")
+        print("  compare attribution models with: python scripts/attribution_vs_truth.py")
     return 0
 
 
