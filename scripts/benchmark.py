@@ -69,19 +69,21 @@ def write_profiles(directory: Path, database: Path, threads: int) -> None:
 
 
 def split_last_load_day(sample: Path, base: Path, increment: Path) -> tuple[int, int]:
-    """Write rows loaded before the last full day of events to base/, the rest to increment/.
+    """Write all but the last day of loads to base/ and that day to increment/.
 
-    The increment is everything loaded from midnight of the day before the last event day on:
-    that day's events, the few after it, and late arrivals of the days before.
+    The increment is the last 1/days of rows by load time (about one day of loads: that day's
+    events plus late arrivals of the days before); the base is everything loaded before.
     """
     for folder in (base, increment):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     con = duckdb.connect()
     source = f"read_parquet('{sample}/events/*.parquet', union_by_name = true)"
+    days = con.execute(
+        f"select count(distinct cast(event_timestamp as date)) from {source}"
+    ).fetchone()[0]
     last_day = con.execute(
-        f"select max(cast(event_timestamp as date)) - 1 from {source} "
-        "where event_timestamp <= loaded_at + interval 1 day"
+        f"select quantile_disc(loaded_at, {1 - 1 / max(days, 2)}) from {source}"
     ).fetchone()[0]
     con.execute(
         f"copy (select * from {source} where loaded_at is null or loaded_at < '{last_day}') "
