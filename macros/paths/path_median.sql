@@ -5,7 +5,7 @@
 
 {#- BigQuery has no exact median aggregate: approx_quantiles with 1000 buckets (an approximation). -#}
 {% macro default__path_median(expression) -%}
-    approx_quantiles({{ expression }}, 1000)[offset(500)]
+    approx_quantiles({{ expression }}, 1000)[safe_offset(500)]
 {%- endmacro %}
 
 {#- DuckDB's median interpolates between the two middle values of an even count. -#}

@@ -7,7 +7,7 @@
     select
         cast({{ dbt.dateadd('day', 'series.generated_number - 1', 'bounds.first_date') }} as date)
             as {{ date_column_alias }}
-    from ({{ dbt.generate_series(32768) }}) as series
+    from ({{ journey.integer_series(32768) }}) as series
     cross join (
         select
             min({{ date_column }}) as first_date,

@@ -17,28 +17,6 @@
 {%- endfor -%}
 
 with
-{% if analyses | length == 0 %}
-final as (
-
-    -- no analysis configured: an empty table with the contracted columns
-    select
-        cast(null as {{ dbt.type_string() }}) as link_id,
-        cast(null as {{ dbt.type_string() }}) as analysis_name,
-        cast(null as {{ dbt.type_string() }}) as direction,
-        cast(null as {{ dbt.type_string() }}) as path_unit,
-        cast(null as {{ dbt.type_bigint() }}) as step_index,
-        cast(null as {{ dbt.type_string() }}) as source_node_id,
-        cast(null as {{ dbt.type_string() }}) as source_node_name,
-        cast(null as {{ dbt.type_string() }}) as target_node_id,
-        cast(null as {{ dbt.type_string() }}) as target_node_name,
-        cast(null as {{ dbt.type_bigint() }}) as unit_count,
-        cast(null as {{ dbt.type_numeric() }}) as share_of_source,
-        cast(null as {{ dbt.type_numeric() }}) as share_of_anchor
-    from (select 1 as no_rows) as empty_source
-    where 1 = 0
-
-)
-{% else %}
 {%- for key in sequence_keys %}
 sequence_{{ key }} as (
 
@@ -100,10 +78,18 @@ steps_{{ loop.index }} as (
 steps as (
 
     {%- for analysis in analyses %}
-    select * from steps_{{ loop.index }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select * from steps_{{ loop.index }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- else %}
+        -- no analysis configured: no rows
+        select
+            cast(null as {{ dbt.type_string() }}) as analysis_name,
+            cast(null as {{ dbt.type_string() }}) as unit_id,
+            cast(null as {{ dbt.type_bigint() }}) as step_index,
+            cast(null as {{ dbt.type_string() }}) as event_name
+        from analysis_config
     {%- endfor %}
 
 ),
@@ -252,6 +238,5 @@ final as (
         on with_node_ids.analysis_name = analysis_config.analysis_name
 
 )
-{% endif %}
 
 select * from final

@@ -4,33 +4,7 @@
 -#}
 {%- set analyses = journey.path_analyses() -%}
 
-with
-{% if analyses | length == 0 %}
-final as (
-
-    -- no analysis configured: an empty table with the contracted columns
-    select
-        cast(null as {{ dbt.type_string() }}) as node_id,
-        cast(null as {{ dbt.type_string() }}) as analysis_name,
-        cast(null as {{ dbt.type_string() }}) as anchor_event_name,
-        cast(null as {{ dbt.type_string() }}) as direction,
-        cast(null as {{ dbt.type_string() }}) as path_unit,
-        cast(null as {{ dbt.type_bigint() }}) as max_depth,
-        cast(null as {{ dbt.type_bigint() }}) as step_index,
-        cast(null as {{ dbt.type_string() }}) as node_name,
-        cast(null as {{ dbt.type_bigint() }}) as node_rank,
-        cast(null as {{ dbt.type_bigint() }}) as unit_count,
-        cast(null as {{ dbt.type_numeric() }}) as share_of_anchor,
-        cast(null as {{ dbt.type_boolean() }}) as is_anchor,
-        cast(null as {{ dbt.type_boolean() }}) as is_other,
-        cast(null as {{ dbt.type_boolean() }}) as is_drop_off,
-        cast(null as {{ dbt.type_boolean() }}) as is_last_step
-    from (select 1 as no_rows) as empty_source
-    where 1 = 0
-
-)
-{% else %}
-links as (
+with links as (
 
     select * from {{ ref('fct_path_flow_links') }}
 
@@ -114,6 +88,5 @@ final as (
         on classified.analysis_name = analysis_config.analysis_name
 
 )
-{% endif %}
 
 select * from final

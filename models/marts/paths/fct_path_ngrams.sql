@@ -28,23 +28,22 @@ with session_sequence as (
 
 ngrams as (
 
+    -- one row per run of n events, names in columns event_1 .. event_<max size>
     {%- for size in sizes %}
-    select
-        {{ size }} as ngram_size,
-        {%- set parts = ['event_name'] %}
-        {%- for offset in range(1, size) %}
-            {%- do parts.extend(["' > '", 'next_' ~ offset ~ '_event_name']) %}
-        {%- endfor %}
-        {{ dbt.concat(parts) }} as ngram,
-        event_name as first_event_name,
-        next_{{ size - 1 }}_event_name as last_event_name,
-        session_id,
-        user_id
-    from session_sequence
-    where next_{{ size - 1 }}_event_name is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            {{ size }} as ngram_size,
+            event_name as event_1,
+            {%- for offset in range(1, sizes | max) %}
+                {{ ('next_' ~ offset ~ '_event_name') if offset < size else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
+                    as event_{{ offset + 1 }},
+            {%- endfor %}
+            session_id,
+            user_id
+        from session_sequence
+        where next_{{ size - 1 }}_event_name is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -53,14 +52,33 @@ aggregated as (
 
     select
         ngram_size,
-        ngram,
-        first_event_name,
-        last_event_name,
+        {%- for position in range(1, sizes | max + 1) %}
+            event_{{ position }},
+        {%- endfor %}
         count(*) as occurrence_count,
         count(distinct session_id) as session_count,
         count(distinct user_id) as user_count
     from ngrams
-    group by 1, 2, 3, 4
+    group by {{ range(1, sizes | max + 2) | join(', ') }}
+
+),
+
+named as (
+
+    select
+        *,
+        -- event_k is null beyond the n-gram's size, and so is ' > ' || null
+        event_1
+        {%- for position in range(2, sizes | max + 1) %}
+            || coalesce(' > ' || event_{{ position }}, '')
+        {%- endfor %} as ngram,
+        coalesce(
+            {%- for position in range(sizes | max, 1, -1) %}
+                event_{{ position }},
+            {%- endfor %}
+            event_1
+        ) as last_event_name
+    from aggregated
 
 ),
 
@@ -70,7 +88,7 @@ final as (
         {{ dbt.concat([dbt.cast('ngram_size', dbt.type_string()), "'|'", 'ngram']) }} as ngram_id,
         cast(ngram_size as {{ dbt.type_bigint() }}) as ngram_size,
         ngram,
-        first_event_name,
+        event_1 as first_event_name,
         last_event_name,
         cast(
             row_number() over (partition by ngram_size order by occurrence_count desc, ngram asc)
@@ -83,7 +101,7 @@ final as (
         ) as occurrence_share,
         cast(session_count as {{ dbt.type_bigint() }}) as session_count,
         cast(user_count as {{ dbt.type_bigint() }}) as user_count
-    from aggregated
+    from named
 
 )
 

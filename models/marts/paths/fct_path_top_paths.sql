@@ -20,7 +20,7 @@
 
 with session_sequence as (
 
-    {{ journey.path_event_sequence(ref('fct_events'), 'session', collapse_repeats, 0) }}
+    {{ journey.path_event_sequence(ref('fct_events'), 'session', collapse_repeats, 0, with_position=false) }}
 
 ),
 
@@ -31,7 +31,7 @@ session_paths as (
         min(user_id) as user_id,
         count(*) as event_count,
         max(case when is_conversion then 1 else 0 end) as has_conversion,
-        {{ dbt.listagg('event_name', "' > '", 'order by event_position', max_events) }} as path_head
+        {{ dbt.listagg('event_name', "' > '", 'order by event_index', max_events) }} as path_head
     from session_sequence
     group by 1
 
@@ -43,7 +43,7 @@ labelled_paths as (
         case
             when event_count > {{ max_events }} then {{ dbt.concat(['path_head', "' > ...'"]) }}
             else path_head
-        end as path,
+        end as event_path,
         case when event_count > {{ max_events }} then {{ max_events }} else event_count end as path_length,
         event_count > {{ max_events }} as is_truncated,
         session_id,
@@ -56,7 +56,7 @@ labelled_paths as (
 aggregated as (
 
     select
-        path,
+        event_path,
         path_length,
         is_truncated,
         count(*) as session_count,
@@ -71,7 +71,7 @@ ranked as (
 
     select
         *,
-        row_number() over (order by session_count desc, path asc) as path_rank,
+        row_number() over (order by session_count desc, event_path asc) as path_rank,
         sum(session_count) over () as total_session_count
     from aggregated
 
@@ -81,8 +81,8 @@ final as (
 
     select
         cast(path_rank as {{ dbt.type_bigint() }}) as path_rank,
-        path,
-        {{ dbt.split_part('path', "' > '", 1) }} as first_event_name,
+        event_path,
+        {{ dbt.split_part('event_path', "' > '", 1) }} as first_event_name,
         cast(path_length as {{ dbt.type_bigint() }}) as path_length,
         is_truncated,
         cast(session_count as {{ dbt.type_bigint() }}) as session_count,

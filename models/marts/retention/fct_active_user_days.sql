@@ -48,7 +48,8 @@ final as (
         activity_date,
         previous_activity_date,
         cast(
-            {{ dbt.datediff('previous_activity_date', 'activity_date', 'day') }} as {{ dbt.type_bigint() }}
+            {{ dbt.datediff('previous_activity_date', 'activity_date', 'day') }}
+            as {{ dbt.type_bigint() }}
         ) as days_since_previous_activity,
         previous_activity_date is null as is_first_activity_date,
         cast(event_count as {{ dbt.type_bigint() }}) as event_count,

@@ -111,6 +111,16 @@ running as (
 
 ),
 
+aged as (
+
+    select
+        *,
+        {{ dbt.datediff('first_date', 'activity_date', 'day') }}
+            as days_since_first_date
+    from running
+
+),
+
 final as (
 
     select
@@ -122,9 +132,9 @@ final as (
         cast(dau * 1.0 / nullif(wau, 0) as {{ dbt.type_numeric() }}) as dau_wau_ratio,
         cast(dau * 1.0 / nullif(mau, 0) as {{ dbt.type_numeric() }}) as dau_mau_ratio,
         cast(wau * 1.0 / nullif(mau, 0) as {{ dbt.type_numeric() }}) as wau_mau_ratio,
-        {{ dbt.datediff('first_date', 'activity_date', 'day') }} >= 6 as is_wau_window_complete,
-        {{ dbt.datediff('first_date', 'activity_date', 'day') }} >= {{ mau_days - 1 }} as is_mau_window_complete
-    from running
+        days_since_first_date >= 6 as is_wau_window_complete,
+        days_since_first_date >= {{ mau_days - 1 }} as is_mau_window_complete
+    from aged
 
 )
 

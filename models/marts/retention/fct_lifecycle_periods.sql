@@ -36,14 +36,15 @@ observation as (
 user_periods as (
 
     {%- for unit in units %}
-    select distinct
-        '{{ unit }}' as period_unit,
-        user_id,
-        {{ journey.calendar_period_number(unit, 'activity_date') }} as period_number
-    from user_days
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select distinct
+            '{{ unit }}' as period_unit,
+            user_id,
+            {{ journey.calendar_period_number(unit, 'activity_date') }}
+                as period_number
+        from user_days
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -94,15 +95,24 @@ period_bounds as (
 
 ),
 
+period_offsets as (
+
+    {{ journey.integer_series(32768) }}
+
+),
+
 periods as (
 
+    -- every period from the first to the last active one (spans of up to 32768 periods)
     select
         period_bounds.period_unit,
-        period_bounds.first_period_number + series.generated_number - 1 as period_number,
-        series.generated_number = 1 as is_first_period
+        period_bounds.first_period_number + period_offsets.generated_number - 1 as period_number,
+        period_offsets.generated_number = 1 as is_first_period
     from period_bounds
-    cross join ({{ dbt.generate_series(32768) }}) as series
-    where period_bounds.first_period_number + series.generated_number - 1 <= period_bounds.last_period_number
+    inner join period_offsets
+        on
+            period_bounds.last_period_number - period_bounds.first_period_number
+            >= period_offsets.generated_number - 1
 
 ),
 
@@ -127,12 +137,12 @@ dated as (
         periods.is_first_period,
         case periods.period_unit
             {%- for unit in units %}
-            when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'periods.period_number') }}
+                when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'periods.period_number') }}
             {%- endfor %}
         end as period_start_date,
         case periods.period_unit
             {%- for unit in units %}
-            when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'periods.period_number + 1') }}
+                when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'periods.period_number + 1') }}
             {%- endfor %}
         end as next_period_start_date,
         coalesce(counts.new_users, 0) as new_users,
@@ -141,8 +151,9 @@ dated as (
         coalesce(counts.dormant_users, 0) as dormant_users
     from periods
     left join counts
-        on periods.period_unit = counts.period_unit
-        and periods.period_number = counts.period_number
+        on
+            periods.period_unit = counts.period_unit
+            and periods.period_number = counts.period_number
 
 ),
 

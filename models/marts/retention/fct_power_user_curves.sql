@@ -25,8 +25,29 @@ with user_days as (
 
     select
         user_id,
-        activity_date
+        activity_date,
+        {{ journey.calendar_period_number('day', 'activity_date') }}
+            as day_number
     from {{ ref('fct_active_user_days') }}
+
+),
+
+curves as (
+
+    {%- for curve_name, window_days in curves %}
+        select
+            '{{ curve_name }}' as curve_name,
+            {{ window_days }} as window_days
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+active_day_counts as (
+
+    {{ journey.integer_series(curves | map(attribute=1) | max) }}
 
 ),
 
@@ -36,48 +57,48 @@ calendar as (
 
 ),
 
-bounds as (
+numbered_calendar as (
 
     select
-        min(as_of_date) as first_date,
-        max(as_of_date) as last_date
+        as_of_date,
+        {{ journey.calendar_period_number('day', 'as_of_date') }}
+            as day_number,
+        max(as_of_date) over () as last_date,
+        min(as_of_date) over () as first_date
     from calendar
 
 ),
 
 as_of_dates as (
 
-    -- Sundays (1970-01-04 was one) and the latest date
+    -- Sundays (day numbers n with n + 4 a multiple of 7: day 0, 1970-01-01, was a Thursday)
+    -- and the latest date
     select
-        calendar.as_of_date,
-        calendar.as_of_date = bounds.last_date as is_latest_date,
-        mod({{ dbt.datediff("cast('1970-01-04' as date)", 'calendar.as_of_date', 'day') }}, 7) = 0 as is_week_end,
-        bounds.first_date
-    from calendar
-    cross join bounds
-    where
-        calendar.as_of_date = bounds.last_date
-        or mod({{ dbt.datediff("cast('1970-01-04' as date)", 'calendar.as_of_date', 'day') }}, 7) = 0
+        as_of_date,
+        day_number,
+        as_of_date = last_date as is_latest_date,
+        mod(day_number + 4, 7) = 0 as is_week_end,
+        {{ dbt.datediff('first_date', 'as_of_date', 'day') }}
+            as days_since_first_date
+    from numbered_calendar
+    where as_of_date = last_date or mod(day_number + 4, 7) = 0
 
 ),
 
 user_active_days as (
 
-    {%- for curve_name, window_days in curves %}
     select
-        '{{ curve_name }}' as curve_name,
+        curves.curve_name,
         as_of_dates.as_of_date,
         user_days.user_id,
         count(*) as active_day_count
     from as_of_dates
+    cross join curves
     inner join user_days
-        on user_days.activity_date <= as_of_dates.as_of_date
-        and user_days.activity_date > cast({{ dbt.dateadd('day', -window_days, 'as_of_dates.as_of_date') }} as date)
+        on
+            as_of_dates.day_number >= user_days.day_number
+            and as_of_dates.day_number < user_days.day_number + curves.window_days
     group by 1, 2, 3
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 
 ),
 
@@ -95,22 +116,18 @@ counts as (
 
 grid as (
 
-    {%- for curve_name, window_days in curves %}
     select
-        '{{ curve_name }}' as curve_name,
-        {{ window_days }} as window_days,
+        curves.curve_name,
+        curves.window_days,
         as_of_dates.as_of_date,
         as_of_dates.is_latest_date,
         as_of_dates.is_week_end,
-        {{ dbt.datediff('as_of_dates.first_date', 'as_of_dates.as_of_date', 'day') }} >= {{ window_days - 1 }}
-            as is_window_complete,
-        series.generated_number as active_day_count
+        active_day_counts.generated_number as active_day_count,
+        as_of_dates.days_since_first_date >= curves.window_days - 1 as is_window_complete
     from as_of_dates
-    cross join ({{ dbt.generate_series(window_days) }}) as series
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    cross join curves
+    inner join active_day_counts
+        on curves.window_days >= active_day_counts.generated_number
 
 ),
 
@@ -143,9 +160,10 @@ final as (
         ) as users_at_least
     from grid
     left join counts
-        on grid.curve_name = counts.curve_name
-        and grid.as_of_date = counts.as_of_date
-        and grid.active_day_count = counts.active_day_count
+        on
+            grid.curve_name = counts.curve_name
+            and grid.as_of_date = counts.as_of_date
+            and grid.active_day_count = counts.active_day_count
 
 )
 

@@ -19,48 +19,28 @@
 {%- set analyses = journey.retention_analyses() -%}
 {%- set units = ['day', 'week', 'month'] -%}
 {%- set filters = [] -%}
+{%- set config_rows = [] -%}
+{%- set combinations = [] -%}
+{%- set max_horizon = [1] -%}
 {%- for analysis in analyses -%}
     {%- for event in [analysis.start_event, analysis.return_event] -%}
         {%- if event not in filters -%}
             {%- do filters.append(event) -%}
         {%- endif -%}
     {%- endfor -%}
-{%- endfor -%}
-{%- set max_horizon = [1] -%}
-{%- for analysis in analyses -%}
     {%- for unit in analysis.period_units -%}
         {%- do max_horizon.append(analysis.max_periods[unit]) -%}
+        {%- for window_type in analysis.window_types -%}
+            {%- do config_rows.append((analysis, unit, window_type)) -%}
+        {%- endfor -%}
+        {%- for cohort_type in analysis.cohort_types -%}
+            {%- do combinations.append((analysis, unit, cohort_type)) -%}
+        {%- endfor -%}
     {%- endfor -%}
 {%- endfor -%}
+{%- set null_string = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
 
-with
-{% if analyses | length == 0 %}
-final as (
-
-    -- no analysis configured: an empty table with the contracted columns
-    select
-        cast(null as {{ dbt.type_string() }}) as retention_id,
-        cast(null as {{ dbt.type_string() }}) as analysis_name,
-        cast(null as {{ dbt.type_string() }}) as start_event_name,
-        cast(null as {{ dbt.type_string() }}) as return_event_name,
-        cast(null as {{ dbt.type_string() }}) as cohort_type,
-        cast(null as {{ dbt.type_string() }}) as period_unit,
-        cast(null as {{ dbt.type_string() }}) as window_type,
-        cast(null as date) as cohort_start_date,
-        cast(null as {{ dbt.type_bigint() }}) as period_number,
-        cast(null as date) as period_start_date,
-        cast(null as {{ dbt.type_bigint() }}) as cohort_users,
-        cast(null as {{ dbt.type_bigint() }}) as retained_users,
-        cast(null as {{ dbt.type_bigint() }}) as retained_on_or_after_users,
-        cast(null as {{ dbt.type_numeric() }}) as retention_rate,
-        cast(null as {{ dbt.type_numeric() }}) as retention_on_or_after_rate,
-        cast(null as {{ dbt.type_boolean() }}) as is_period_complete
-    from (select 1 as no_rows) as empty_source
-    where 1 = 0
-
-)
-{% else %}
-events as (
+with events as (
 
     select
         user_id,
@@ -80,250 +60,291 @@ observation as (
 numbers as (
 
     select generated_number - 1 as period_number
-    from ({{ dbt.generate_series(max_horizon | max + 1) }}) as series
+    from ({{ journey.integer_series(max_horizon | max + 1) }}) as series
 
 ),
 
 retention_config as (
 
-    {%- set config_rows = [] %}
-    {%- for analysis in analyses %}
-    {%- for unit in analysis.period_units %}
-    {%- for window_type in analysis.window_types %}
-    {%- do config_rows.append((analysis, unit, window_type)) %}
-    {%- endfor %}
-    {%- endfor %}
-    {%- endfor %}
     {%- for analysis, unit, window_type in config_rows %}
-    select
-        '{{ analysis.name }}' as analysis_name,
-        {{ "'" ~ analysis.start_event ~ "'" if analysis.start_event else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as start_event_name,
-        {{ "'" ~ analysis.return_event ~ "'" if analysis.return_event else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as return_event_name,
-        '{{ unit }}' as period_unit,
-        '{{ window_type }}' as window_type,
-        {{ analysis.max_periods[unit] }} as max_periods,
-        {{ journey.rolling_window_seconds(unit) }} as window_seconds
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ analysis.name }}' as analysis_name,
+            {{ "'" ~ analysis.start_event ~ "'" if analysis.start_event else null_string }} as start_event_name,
+            {{ "'" ~ analysis.return_event ~ "'" if analysis.return_event else null_string }} as return_event_name,
+            '{{ unit }}' as period_unit,
+            '{{ window_type }}' as window_type,
+            {{ analysis.max_periods[unit] }} as max_periods,
+            {{ journey.rolling_window_seconds(unit) }} as window_seconds
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- else %}
+        -- no analysis configured: no rows
+        select
+            {{ null_string }} as analysis_name,
+            {{ null_string }} as start_event_name,
+            {{ null_string }} as return_event_name,
+            {{ null_string }} as period_unit,
+            {{ null_string }} as window_type,
+            0 as max_periods,
+            0 as window_seconds
+        from observation
+        where 1 = 0
     {%- endfor %}
 
 ),
 {%- for event in filters %}
-{%- set key = loop.index %}
 
-user_days_{{ key }} as (
+    user_days_{{ loop.index }} as (
 
-    -- one row per user and day with a {{ event if event else 'any' }} event
-    select
-        user_id,
-        event_date,
-        {{ journey.calendar_period_number('day', 'event_date') }} as day_number,
-        {{ journey.calendar_period_number('week', 'event_date') }} as week_number,
-        {{ journey.calendar_period_number('month', 'event_date') }} as month_number,
-        min(event_at) as first_at,
-        max(event_at) as last_at
-    from events
-    {%- if event %}
-    where event_name = '{{ event }}'
-    {%- endif %}
-    group by 1, 2
-
-),
-
-last_returns_{{ key }} as (
-
-    select
-        user_id,
-        max(last_at) as last_at,
-        max(day_number) as last_day_number,
-        max(week_number) as last_week_number,
-        max(month_number) as last_month_number
-    from user_days_{{ key }}
-    group by 1
-
-),
-{%- endfor %}
-{%- set combinations = [] %}
-{%- for analysis in analyses %}
-{%- for unit in analysis.period_units %}
-{%- for cohort_type in analysis.cohort_types %}
-{%- do combinations.append((analysis, unit, cohort_type)) %}
-{%- set i = combinations | length %}
-{%- set starts = 'user_days_' ~ (filters.index(analysis.start_event) + 1) %}
-{%- set returns = 'user_days_' ~ (filters.index(analysis.return_event) + 1) %}
-{%- set last_returns = 'last_returns_' ~ (filters.index(analysis.return_event) + 1) %}
-{%- set max_n = analysis.max_periods[unit] %}
-{%- set window_seconds = journey.rolling_window_seconds(unit) %}
-
--- {{ analysis.name }}, {{ unit }}, {{ cohort_type }} cohorts
-members_{{ i }} as (
-
-    {%- if cohort_type == 'first_time' %}
-    select
-        user_id,
-        {{ journey.calendar_period_number(unit, 'cast(cohort_at as date)') }} as cohort_period_number,
-        {{ journey.calendar_period_number('day', 'cast(cohort_at as date)') }} as cohort_day_number,
-        cohort_at
-    from (
+        -- one row per user and day with a {{ event if event else 'any' }} event
         select
             user_id,
-            min(first_at) as cohort_at
-        from {{ starts }}
-        group by 1
-    ) as first_starts
-    {%- else %}
-    select
-        user_id,
-        cohort_period_number,
-        {{ journey.calendar_period_number('day', 'cast(cohort_at as date)') }} as cohort_day_number,
-        cohort_at
-    from (
-        select
-            user_id,
-            {{ unit }}_number as cohort_period_number,
-            min(first_at) as cohort_at
-        from {{ starts }}
+            event_date,
+            {{ journey.calendar_period_number('day', 'event_date') }} as day_number,
+            {{ journey.calendar_period_number('week', 'event_date') }} as week_number,
+            {{ journey.calendar_period_number('month', 'event_date') }} as month_number,
+            min(event_at) as first_at,
+            max(event_at) as last_at
+        from events
+        {%- if event %}
+            where event_name = '{{ event }}'
+        {%- endif %}
         group by 1, 2
-    ) as period_starts
+
+    ),
+
+    last_returns_{{ loop.index }} as (
+
+        select
+            user_id,
+            max(last_at) as last_at,
+            max(day_number) as last_day_number,
+            max(week_number) as last_week_number,
+            max(month_number) as last_month_number
+        from user_days_{{ loop.index }}
+        group by 1
+
+    ),
+{%- endfor %}
+{%- for analysis, unit, cohort_type in combinations %}
+    {%- set i = loop.index %}
+    {%- set starts = 'user_days_' ~ (filters.index(analysis.start_event) + 1) %}
+    {%- set return_days = 'user_days_' ~ (filters.index(analysis.return_event) + 1) %}
+    {%- set last_returns = 'last_returns_' ~ (filters.index(analysis.return_event) + 1) %}
+    {%- set max_n = analysis.max_periods[unit] %}
+    {%- set window_seconds = journey.rolling_window_seconds(unit) %}
+
+    -- {{ analysis.name }}: {{ cohort_type }} cohorts by {{ unit }}
+    {%- if cohort_type == 'first_time' %}
+        cohort_starts_{{ i }} as (
+
+            select
+                user_id,
+                min(first_at) as cohort_at
+            from {{ starts }}
+            group by 1
+
+        ),
+
+        members_{{ i }} as (
+
+            select
+                user_id,
+                cohort_at,
+                {{ journey.calendar_period_number(unit, 'cast(cohort_at as date)') }}
+                    as cohort_period_number,
+                {{ journey.calendar_period_number('day', 'cast(cohort_at as date)') }}
+                    as cohort_day_number
+            from cohort_starts_{{ i }}
+
+        ),
+    {%- else %}
+        cohort_starts_{{ i }} as (
+
+            select
+                user_id,
+                {{ unit }}_number as cohort_period_number,
+                min(first_at) as cohort_at
+            from {{ starts }}
+            group by 1, 2
+
+        ),
+
+        members_{{ i }} as (
+
+            select
+                user_id,
+                cohort_at,
+                cohort_period_number,
+                {{ journey.calendar_period_number('day', 'cast(cohort_at as date)') }}
+                    as cohort_day_number
+            from cohort_starts_{{ i }}
+
+        ),
     {%- endif %}
 
-),
+    reach_{{ i }} as (
 
-reach_{{ i }} as (
+        -- the last period with a return event, unbounded: drives "on or after"
+        select
+            members.user_id,
+            members.cohort_period_number,
+            members.cohort_at,
+            greatest(
+                coalesce(last_returns.last_{{ unit }}_number - members.cohort_period_number, 0), 0
+            ) as calendar_reach,
+            case
+                when last_returns.last_at >= members.cohort_at
+                    then cast(floor(
+                        {{ journey.seconds_between('members.cohort_at', 'last_returns.last_at') }}
+                        / {{ window_seconds }}
+                    ) as {{ dbt.type_bigint() }})
+                else 0
+            end as rolling_reach
+        from members_{{ i }} as members
+        left join {{ last_returns }} as last_returns
+            on members.user_id = last_returns.user_id
 
-    -- the last period with a return event, unbounded: drives "on or after"
-    select
-        members.user_id,
-        members.cohort_period_number,
-        members.cohort_at,
-        greatest(coalesce(last_returns.last_{{ unit }}_number - members.cohort_period_number, 0), 0)
-            as calendar_reach,
-        case
-            when last_returns.last_at >= members.cohort_at
-                then cast(floor(
-                    {{ journey.seconds_between('members.cohort_at', 'last_returns.last_at') }} / {{ window_seconds }}
-                ) as {{ dbt.type_bigint() }})
-            else 0
-        end as rolling_reach
-    from members_{{ i }} as members
-    left join {{ last_returns }} as last_returns
-        on members.user_id = last_returns.user_id
+    ),
+    {%- if 'calendar' in analysis.window_types %}
 
-),
-{%- if 'calendar' in analysis.window_types %}
+        calendar_hits_{{ i }} as (
 
-calendar_hits_{{ i }} as (
+            select
+                members.user_id,
+                members.cohort_period_number,
+                return_days.{{ unit }}_number - members.cohort_period_number as period_number
+            from members_{{ i }} as members
+            inner join {{ return_days }} as return_days
+                on members.user_id = return_days.user_id
+            where
+                return_days.{{ unit }}_number > members.cohort_period_number
+                and return_days.{{ unit }}_number <= members.cohort_period_number + {{ max_n }}
 
-    select
-        members.user_id,
-        members.cohort_period_number,
-        returns.{{ unit }}_number - members.cohort_period_number as period_number
-    from members_{{ i }} as members
-    inner join {{ returns }} as returns
-        on members.user_id = returns.user_id
-    where
-        returns.{{ unit }}_number > members.cohort_period_number
-        and returns.{{ unit }}_number <= members.cohort_period_number + {{ max_n }}
+        ),
+    {%- endif %}
+    {%- if 'rolling' in analysis.window_types %}
 
-),
-{%- endif %}
-{%- if 'rolling' in analysis.window_types %}
+        rolling_returns_{{ i }} as (
 
-rolling_returns_{{ i }} as (
+            -- the windows of the first and the last return event of each user-day
+            select
+                members.user_id,
+                members.cohort_period_number,
+                case
+                    when return_days.first_at >= members.cohort_at
+                        then cast(floor(
+                            {{ journey.seconds_between('members.cohort_at', 'return_days.first_at') }}
+                            / {{ window_seconds }}
+                        ) as {{ dbt.type_bigint() }})
+                end as first_period_number,
+                cast(floor(
+                    {{ journey.seconds_between('members.cohort_at', 'return_days.last_at') }}
+                    / {{ window_seconds }}
+                ) as {{ dbt.type_bigint() }}) as last_period_number
+            from members_{{ i }} as members
+            inner join {{ return_days }} as return_days
+                on members.user_id = return_days.user_id
+            where
+                return_days.last_at >= members.cohort_at
+                and return_days.day_number
+                <= members.cohort_day_number + {{ (max_n + 1) * (window_seconds // 86400) }}
 
-    -- the windows of the first and the last return event of each user-day
-    select
-        members.user_id,
-        members.cohort_period_number,
-        case
-            when returns.first_at >= members.cohort_at
-                then cast(floor(
-                    {{ journey.seconds_between('members.cohort_at', 'returns.first_at') }} / {{ window_seconds }}
-                ) as {{ dbt.type_bigint() }})
-        end as first_period_number,
-        cast(floor(
-            {{ journey.seconds_between('members.cohort_at', 'returns.last_at') }} / {{ window_seconds }}
-        ) as {{ dbt.type_bigint() }}) as last_period_number
-    from members_{{ i }} as members
-    inner join {{ returns }} as returns
-        on members.user_id = returns.user_id
-    where
-        returns.last_at >= members.cohort_at
-        and returns.day_number <= members.cohort_day_number + {{ (max_n + 1) * (window_seconds // 86400) }}
+        ),
 
-),
+        rolling_hits_{{ i }} as (
 
-rolling_hits_{{ i }} as (
+            select
+                user_id,
+                cohort_period_number,
+                first_period_number as period_number
+            from rolling_returns_{{ i }}
+            where first_period_number between 1 and {{ max_n }}
+            union all
+            select
+                user_id,
+                cohort_period_number,
+                last_period_number as period_number
+            from rolling_returns_{{ i }}
+            where last_period_number between 1 and {{ max_n }}
 
-    select
-        user_id,
-        cohort_period_number,
-        first_period_number as period_number
-    from rolling_returns_{{ i }}
-    where first_period_number between 1 and {{ max_n }}
-    union all
-    select
-        user_id,
-        cohort_period_number,
-        last_period_number as period_number
-    from rolling_returns_{{ i }}
-    where last_period_number between 1 and {{ max_n }}
-
-),
-{%- endif %}
-{%- endfor %}
-{%- endfor %}
+        ),
+    {%- endif %}
 {%- endfor %}
 
 members as (
 
     {%- for analysis, unit, cohort_type in combinations %}
-    select
-        '{{ analysis.name }}' as analysis_name,
-        '{{ unit }}' as period_unit,
-        '{{ cohort_type }}' as cohort_type,
-        user_id,
-        cohort_period_number,
-        cohort_at,
-        calendar_reach,
-        rolling_reach
-    from reach_{{ loop.index }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ analysis.name }}' as analysis_name,
+            '{{ unit }}' as period_unit,
+            '{{ cohort_type }}' as cohort_type,
+            user_id,
+            cohort_period_number,
+            cohort_at,
+            calendar_reach,
+            rolling_reach
+        from reach_{{ loop.index }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- else %}
+        -- no analysis configured: no rows
+        select
+            {{ null_string }} as analysis_name,
+            {{ null_string }} as period_unit,
+            {{ null_string }} as cohort_type,
+            {{ null_string }} as user_id,
+            0 as cohort_period_number,
+            observed_until as cohort_at,
+            0 as calendar_reach,
+            0 as rolling_reach
+        from observation
+        where 1 = 0
     {%- endfor %}
 
 ),
 
 hits as (
 
+    -- (member, period) pairs with a return; period 0 is the start event itself
     {%- for analysis, unit, cohort_type in combinations %}
-    {%- set outer_loop = loop %}
-    {%- for window_type in analysis.window_types %}
-    select
-        '{{ analysis.name }}' as analysis_name,
-        '{{ unit }}' as period_unit,
-        '{{ cohort_type }}' as cohort_type,
-        '{{ window_type }}' as window_type,
-        user_id,
-        cohort_period_number,
-        0 as period_number
-    from members_{{ outer_loop.index }}
-    union all
-    select
-        '{{ analysis.name }}' as analysis_name,
-        '{{ unit }}' as period_unit,
-        '{{ cohort_type }}' as cohort_type,
-        '{{ window_type }}' as window_type,
-        user_id,
-        cohort_period_number,
-        period_number
-    from {{ window_type }}_hits_{{ outer_loop.index }}
-    {%- if not (outer_loop.last and loop.last) %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        {%- set outer_loop = loop %}
+        {%- for window_type in analysis.window_types %}
+            select
+                '{{ analysis.name }}' as analysis_name,
+                '{{ unit }}' as period_unit,
+                '{{ cohort_type }}' as cohort_type,
+                '{{ window_type }}' as window_type,
+                user_id,
+                cohort_period_number,
+                0 as period_number
+            from members_{{ outer_loop.index }}
+            union all
+            select
+                '{{ analysis.name }}' as analysis_name,
+                '{{ unit }}' as period_unit,
+                '{{ cohort_type }}' as cohort_type,
+                '{{ window_type }}' as window_type,
+                user_id,
+                cohort_period_number,
+                period_number
+            from {{ window_type }}_hits_{{ outer_loop.index }}
+            {%- if not (outer_loop.last and loop.last) %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    {%- else %}
+        select
+            analysis_name,
+            period_unit,
+            cohort_type,
+            {{ null_string }} as window_type,
+            user_id,
+            cohort_period_number,
+            0 as period_number
+        from members
     {%- endfor %}
 
 ),
@@ -345,7 +366,7 @@ cohorts as (
 
 grid as (
 
-    -- every cohort x period that has begun by the latest event, up to max_periods
+    -- every cohort x period up to max_periods, with the calendar period numbers it spans
     select
         retention_config.analysis_name,
         retention_config.start_event_name,
@@ -356,25 +377,11 @@ grid as (
         retention_config.window_seconds,
         cohorts.cohort_period_number,
         numbers.period_number,
+        cohorts.cohort_period_number + numbers.period_number as calendar_period_number,
         cohorts.cohort_users,
         cohorts.first_cohort_at,
         cohorts.last_cohort_at,
-        observation.observed_until,
-        case retention_config.period_unit
-            {%- for unit in units %}
-            when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'cohorts.cohort_period_number') }}
-            {%- endfor %}
-        end as cohort_start_date,
-        case retention_config.period_unit
-            {%- for unit in units %}
-            when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'cohorts.cohort_period_number + numbers.period_number') }}
-            {%- endfor %}
-        end as period_start_date,
-        case retention_config.period_unit
-            {%- for unit in units %}
-            when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'cohorts.cohort_period_number + numbers.period_number + 1') }}
-            {%- endfor %}
-        end as next_period_start_date
+        observation.observed_until
     from cohorts
     inner join retention_config
         on cohorts.analysis_name = retention_config.analysis_name
@@ -385,9 +392,33 @@ grid as (
 
 ),
 
+dated_grid as (
+
+    select
+        *,
+        case period_unit
+            {%- for unit in units %}
+                when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'cohort_period_number') }}
+            {%- endfor %}
+        end as cohort_start_date,
+        case period_unit
+            {%- for unit in units %}
+                when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'calendar_period_number') }}
+            {%- endfor %}
+        end as period_start_date,
+        case period_unit
+            {%- for unit in units %}
+                when '{{ unit }}' then {{ journey.calendar_period_start(unit, 'calendar_period_number + 1') }}
+            {%- endfor %}
+        end as next_period_start_date
+    from grid
+
+),
+
 open_grid as (
 
-    select * from grid
+    -- periods that have begun by the latest event
+    select * from dated_grid
     where
         (window_type = 'calendar' and period_start_date <= cast(observed_until as date))
         or (
@@ -456,7 +487,7 @@ retained_on_or_after as (
         and open_grid.cohort_type = reach_counts.cohort_type
         and open_grid.window_type = reach_counts.window_type
         and open_grid.cohort_period_number = reach_counts.cohort_period_number
-        and reach_counts.reach_period_number >= open_grid.period_number
+        and open_grid.period_number <= reach_counts.reach_period_number
     group by 1, 2, 3, 4, 5, 6
 
 ),
@@ -465,8 +496,11 @@ final as (
 
     select
         {{ dbt.concat([
-            'open_grid.analysis_name', "'|'", 'open_grid.cohort_type', "'|'", 'open_grid.period_unit', "'|'",
-            'open_grid.window_type', "'|'", dbt.cast('open_grid.cohort_start_date', dbt.type_string()), "'|'",
+            'open_grid.analysis_name', "'|'",
+            'open_grid.cohort_type', "'|'",
+            'open_grid.period_unit', "'|'",
+            'open_grid.window_type', "'|'",
+            dbt.cast('open_grid.cohort_start_date', dbt.type_string()), "'|'",
             dbt.cast('open_grid.period_number', dbt.type_string()),
         ]) }} as retention_id,
         open_grid.analysis_name,
@@ -477,7 +511,9 @@ final as (
         open_grid.window_type,
         open_grid.cohort_start_date,
         cast(open_grid.period_number as {{ dbt.type_bigint() }}) as period_number,
-        case when open_grid.window_type = 'calendar' then open_grid.period_start_date end as period_start_date,
+        case
+            when open_grid.window_type = 'calendar' then open_grid.period_start_date
+        end as period_start_date,
         cast(open_grid.cohort_users as {{ dbt.type_bigint() }}) as cohort_users,
         cast(coalesce(retained.retained_users, 0) as {{ dbt.type_bigint() }}) as retained_users,
         cast(
@@ -492,8 +528,11 @@ final as (
         ) as retention_on_or_after_rate,
         case
             when open_grid.window_type = 'calendar'
-                then cast(open_grid.next_period_start_date as {{ dbt.type_timestamp() }}) <= open_grid.observed_until
-            else {{ journey.seconds_between('open_grid.last_cohort_at', 'open_grid.observed_until') }}
+                then
+                    cast(open_grid.next_period_start_date as {{ dbt.type_timestamp() }})
+                    <= open_grid.observed_until
+            else
+                {{ journey.seconds_between('open_grid.last_cohort_at', 'open_grid.observed_until') }}
                 >= (open_grid.period_number + 1) * open_grid.window_seconds
         end as is_period_complete
     from open_grid
@@ -513,6 +552,5 @@ final as (
         and open_grid.period_number = retained_on_or_after.period_number
 
 )
-{% endif %}
 
 select * from final
