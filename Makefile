@@ -37,7 +37,7 @@ demo: build
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros analyses tests/dbt
+	$(BIN)/sqlfluff lint models analyses tests/dbt
 
 test: setup sample lint
 	$(BIN)/python -m pytest -q

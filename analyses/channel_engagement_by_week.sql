@@ -21,4 +21,4 @@ weekly as (
 )
 
 select * from weekly
-order by session_week, channel
+order by 2, 1
