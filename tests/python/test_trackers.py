@@ -60,7 +60,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
     project.run(
         "build",
         "--select",
-        "stg_generic__events",
         "+fct_sessions",
         "+fct_quarantined_events",
         "+dim_users",
@@ -82,7 +81,10 @@ def columns(project: DbtProject, relation: str) -> list[tuple[str, str]]:
 
 
 def test_staging_models_have_the_generic_columns(project: DbtProject) -> None:
-    generic = columns(project, "stg_generic__events")
+    # the generic staging model is disabled in this project (journey__source_generic_enabled:
+    # false), so its column list is written out here; every tracker must have exactly it, with
+    # the same types across trackers
+    generic = columns(project, STAGING_MODELS[0])
     assert [name for name, _ in generic] == [
         "source_name", "event_id", "raw_event_name", "event_timestamp_raw", "event_at",
         "user_id", "anonymous_id", "tracker_session_id", "sequence_number", "page_url",
