@@ -76,15 +76,16 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchall(),
             ("funnel", "step", "name", "units", "from_previous", "from_start"),
         )
-    if table_exists(con, "fct_attribution_channel_report"):
+    if table_exists(con, "fct_attribution_channel_report_wide"):
+        models = ("last_touch", "linear", "position_based", "markov_order_1", "shapley_exact")
         print_rows(
-            "Attributed conversions by model and channel",
+            "Attributed conversions by channel, model side by side",
             con.execute(
-                "select attribution_model, channel, round(attributed_conversions, 2), "
-                "round(attributed_revenue, 2) from fct_attribution_channel_report "
-                "order by attribution_model, 3 desc"
+                "select channel, "
+                + ", ".join(f"round({m}_conversions, 1)" for m in models)
+                + " from fct_attribution_channel_report_wide order by shapley_exact_conversions desc"
             ).fetchall(),
-            ("model", "channel", "conversions", "revenue"),
+            ("channel", *models),
         )
     if args.truth and args.truth.exists():
         truth = json.loads(args.truth.read_text())
