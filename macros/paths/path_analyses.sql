@@ -22,26 +22,8 @@
     {%- set seen_names = [] -%}
     {%- for entry in configured -%}
         {%- set where = 'journey__path_analyses[' ~ loop.index0 ~ ']' -%}
-        {%- if entry is not mapping -%}
-            {{ exceptions.raise_compiler_error(where ~ " must be a mapping; got: " ~ entry) }}
-        {%- endif -%}
-        {%- for key in entry -%}
-            {%- if key not in known_keys -%}
-                {{ exceptions.raise_compiler_error(
-                    where ~ ": unknown key '" ~ key ~ "'. Known keys: " ~ known_keys | join(', ')
-                ) }}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- do journey.check_named_config_entry(entry, where, known_keys, seen_names) -%}
         {%- set name = entry.get('name') -%}
-        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
-            {{ exceptions.raise_compiler_error(
-                where ~ ".name must be lower-case snake_case (letters, digits, _); got: " ~ name
-            ) }}
-        {%- endif -%}
-        {%- if name in seen_names -%}
-            {{ exceptions.raise_compiler_error(where ~ ".name '" ~ name ~ "' is used twice") }}
-        {%- endif -%}
-        {%- do seen_names.append(name) -%}
         {%- set anchor = entry.get('anchor_event') -%}
         {%- if anchor is not string or anchor | length == 0 or "'" in anchor or '\\' in anchor -%}
             {{ exceptions.raise_compiler_error(

@@ -29,26 +29,8 @@
     {%- set seen_names = [] -%}
     {%- for entry in configured -%}
         {%- set where = 'journey__retention_analyses[' ~ loop.index0 ~ ']' -%}
-        {%- if entry is not mapping -%}
-            {{ exceptions.raise_compiler_error(where ~ " must be a mapping; got: " ~ entry) }}
-        {%- endif -%}
-        {%- for key in entry -%}
-            {%- if key not in known_keys -%}
-                {{ exceptions.raise_compiler_error(
-                    where ~ ": unknown key '" ~ key ~ "'. Known keys: " ~ known_keys | join(', ')
-                ) }}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- do journey.check_named_config_entry(entry, where, known_keys, seen_names) -%}
         {%- set name = entry.get('name') -%}
-        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
-            {{ exceptions.raise_compiler_error(
-                where ~ ".name must be lower-case snake_case (letters, digits, _); got: " ~ name
-            ) }}
-        {%- endif -%}
-        {%- if name in seen_names -%}
-            {{ exceptions.raise_compiler_error(where ~ ".name '" ~ name ~ "' is used twice") }}
-        {%- endif -%}
-        {%- do seen_names.append(name) -%}
         {%- for key in ['start_event', 'return_event'] -%}
             {%- set value = entry.get(key) -%}
             {%- if value is not none and (value is not string or value | length == 0 or "'" in value or '\\' in value) -%}
