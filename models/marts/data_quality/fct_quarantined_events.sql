@@ -3,6 +3,11 @@
     timestamp, unparseable or implausible timestamp, no identity, no name or id) and the
     extra copies of duplicated event ids. Raw rows = fct_events rows + these rows.
 -#}
+{%- set row_columns = [
+    'source_name', 'event_id', 'raw_event_name', 'event_timestamp_raw', 'user_id',
+    'anonymous_id', 'loaded_at',
+] -%}
+
 with validated as (
 
     select * from {{ ref('int_events_validated') }}
@@ -12,13 +17,7 @@ with validated as (
 invalid as (
 
     select
-        source_name,
-        event_id,
-        raw_event_name,
-        event_timestamp_raw,
-        user_id,
-        anonymous_id,
-        loaded_at,
+        {{ row_columns | join(',\n        ') }},
         quarantine_reason
     from validated
     where quarantine_reason is not null
@@ -28,16 +27,12 @@ invalid as (
 duplicate_copies as (
 
     -- every copy of a valid event id after the first, ranked as fct_events ranks them
-    select * from (
+    select
+        {{ row_columns | join(',\n        ') }},
+        'duplicate_event_id' as quarantine_reason
+    from (
         select
-            source_name,
-            event_id,
-            raw_event_name,
-            event_timestamp_raw,
-            user_id,
-            anonymous_id,
-            loaded_at,
-            'duplicate_event_id' as quarantine_reason,
+            *,
             row_number() over (
                 partition by event_id
                 order by loaded_at asc nulls last, {{ journey.event_order() }}
@@ -59,27 +54,9 @@ duplicate_copies as (
 
 final as (
 
-    select
-        source_name,
-        event_id,
-        raw_event_name,
-        event_timestamp_raw,
-        user_id,
-        anonymous_id,
-        loaded_at,
-        quarantine_reason
-    from invalid
+    select * from invalid
     union all
-    select
-        source_name,
-        event_id,
-        raw_event_name,
-        event_timestamp_raw,
-        user_id,
-        anonymous_id,
-        loaded_at,
-        quarantine_reason
-    from duplicate_copies
+    select * from duplicate_copies
 
 )
 
