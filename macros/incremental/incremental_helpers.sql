@@ -31,16 +31,6 @@
 {%- endmacro %}
 
 
-{#- The newest value of a column in the existing table minus the lookback window. -#}
-{% macro lookback_start(column, relation=none) -%}
-    {%- set rel = relation if relation is not none else this -%}
-    (
-        select {{ journey.timestamp_add('hour', -1 * var('journey__lookback_hours'), 'max(' ~ column ~ ')') }}
-        from {{ rel }}
-    )
-{%- endmacro %}
-
-
 {#- BigQuery tables of events are partitioned by day and clustered; other engines ignore it. -#}
 {% macro day_partition(column) -%}
     {{ return(adapter.dispatch('day_partition', 'journey')(column)) }}

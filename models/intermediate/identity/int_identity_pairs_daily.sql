@@ -1,27 +1,22 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=journey.incremental_strategy(),
-        unique_key=['anonymous_id', 'user_id', 'seen_date'],
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='table') }}
 
-{%- set lookback_days = (var('journey__lookback_hours') / 24) | round(0, 'ceil') | int -%}
+{#-
+    Each day an anonymous id was seen with a user id: the evidence identity stitching uses.
+    Rebuilt from every event on each run (a narrow scan of the identified events), so an identify
+    that arrives weeks late stitches the device's whole history, and erased people leave no pair.
+-#}
 
-{#- Each day an anonymous id was seen with a user id: the evidence identity stitching uses. -#}
 with events as (
 
-    select * from {{ ref('int_events_canonical') }}
+    select
+        anonymous_id,
+        user_id,
+        event_at
+    from {{ ref('int_events_canonical') }}
     where
         anonymous_id is not null
         and user_id is not null
-    {% if journey.is_incremental_run() %}
-        and cast(event_at as date) >= (
-            select cast({{ dbt.dateadd('day', -1 * lookback_days, 'max(seen_date)') }} as date)
-            from {{ this }}
-        )
-    {% endif %}
+        and {{ journey.is_not_erased('user_id', 'anonymous_id') }}
 
 ),
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('journey_event_taxonomy') }}
 {{
     config(
         materialized='incremental',
@@ -6,27 +7,37 @@
         on_schema_change='fail',
         partition_by=journey.day_partition('event_date'),
         cluster_by=['actor_id', 'event_name'],
-        post_hook=["{{ journey.restitch_users(this, ref('int_identity_map'), 'tracked_user_id') }}"],
+        post_hook=[
+            "{{ journey.delete_erased_events(this) }}",
+            "{{ journey.restitch_events(this, ref('int_identity_map')) }}",
+            "{{ journey.record_history_settings(this) }}",
+        ],
     )
 }}
 
 {#-
     Sessionisation. Events of one actor (the device's anonymous id, else the user id of
-    server-side events) are ordered by journey.event_order(); a gap strictly greater than the
-    timeout, and optionally midnight UTC or a new utm_campaign, starts a session. With
-    journey__session_source = 'tracker', two consecutive events that both carry a tracker
-    session id are in one session exactly when the ids are equal; the rules decide elsewhere.
+    server-side events) are ordered by journey.event_order(). A gap session starts at the first
+    event, after a gap strictly greater than the timeout, at a new tracker session id (tracker
+    mode) and optionally at midnight UTC (journey.session_gap_start()). Inside a gap session a
+    new session also starts at an event whose user id differs from the last user id seen in it
+    (a shared device switching user) and, optionally, at a new utm_campaign. Every event of a
+    session then belongs to one person: the session's user id, else the device's stitched user.
 
-    Incremental runs re-read events from the start of every session that could still change:
-    for each actor with an event within lookback + timeout of the newest stored event, from the
-    start of its earliest such session; for every other actor, from newest - lookback. Late
-    events inside the lookback therefore land exactly where a full refresh puts them.
+    Incremental runs compare the current de-duplicated events with the stored rows by event id:
+    new, changed and vanished (erased) rows mark each touched actor's earliest change. The actor
+    is re-sessionised from the start of the gap session before that point, so late events of
+    any age, duplicates with other content and erasures give exactly the rows of a full refresh.
+    Untouched actors are not read again.
 -#}
-{%- set timeout_seconds = var('journey__session_timeout_minutes') * 60 -%}
 {%- set incremental = journey.is_incremental_run() -%}
 {%- set session_source = var('journey__session_source', 'rules') -%}
 {%- if session_source not in ['rules', 'tracker'] -%}
     {{ exceptions.raise_compiler_error("journey: journey__session_source must be 'rules' or 'tracker', got '" ~ session_source ~ "'") }}
+{%- endif -%}
+{%- set split_on_campaign = var('journey__session_split_on_campaign_change') -%}
+{%- if incremental -%}
+    {{ journey.assert_history_settings_unchanged(this) }}
 {%- endif -%}
 
 with canonical as (
@@ -35,6 +46,7 @@ with canonical as (
         *,
         coalesce(anonymous_id, user_id) as actor_id
     from {{ ref('int_events_canonical') }}
+    where {{ journey.is_not_erased('user_id', 'anonymous_id') }}
 
 ),
 
@@ -44,47 +56,11 @@ identity_map as (
 
 ),
 
-{% if incremental %}
-window_start as (
-
-    select {{ journey.lookback_start('event_at') }} as cutoff_at
-
-),
-
-open_sessions as (
-
-    -- actors whose latest sessions could be extended, merged or split by new events
-    select
-        actor_id,
-        min(session_started_at) as reprocess_from
-    from {{ this }}
-    where event_at >= (
-        select {{ journey.timestamp_add('second', -1 * timeout_seconds, 'cutoff_at') }} from window_start
-    )
-    group by 1
-
-),
-{% endif %}
-
-candidates as (
-
-    select canonical.*
-    from canonical
-    {% if incremental %}
-        left join open_sessions
-            on canonical.actor_id = open_sessions.actor_id
-        where canonical.event_at >= coalesce(
-            open_sessions.reprocess_from, (select cutoff_at from window_start)
-        )
-    {% endif %}
-
-),
-
 duplicated_event_ids as (
 
-    -- ranking every event by id would sort the whole batch; only repeated ids need it
+    -- ranking every event by id would sort the whole table; only repeated ids need it
     select event_id
-    from candidates
+    from canonical
     group by event_id
     having count(*) > 1
 
@@ -92,29 +68,157 @@ duplicated_event_ids as (
 
 deduplicated as (
 
+    -- the first loaded copy of each event id
     select
-        candidates.*,
+        canonical.*,
         1 as duplicate_rank
-    from candidates
-    where candidates.event_id not in (select duplicated_event_ids.event_id from duplicated_event_ids)
+    from canonical
+    where canonical.event_id not in (select duplicated_event_ids.event_id from duplicated_event_ids)
 
     union all
 
     select ranked.*
     from (
         select
-            candidates.*,
+            canonical.*,
             row_number() over (
-                partition by candidates.event_id
-                order by candidates.loaded_at asc nulls last, {{ journey.event_order('candidates.') }}
+                partition by canonical.event_id
+                order by canonical.loaded_at asc nulls last, {{ journey.event_order('canonical.') }}
             ) as duplicate_rank
-        from candidates
+        from canonical
         inner join duplicated_event_ids
-            on candidates.event_id = duplicated_event_ids.event_id
+            on canonical.event_id = duplicated_event_ids.event_id
     ) as ranked
     where ranked.duplicate_rank = 1
 
 ),
+
+{% if incremental %}
+stored as (
+
+    select
+        event_id,
+        actor_id,
+        event_at,
+        sequence_number,
+        loaded_at,
+        tracker_session_id
+    from {{ this }}
+
+),
+
+changes as (
+
+    -- rows that are new, differ from the stored copy, or are no longer there (erased)
+    select
+        deduplicated.event_id as new_event_id,
+        deduplicated.actor_id as new_actor_id,
+        deduplicated.event_at as new_event_at,
+        stored.actor_id as old_actor_id,
+        stored.event_at as old_event_at
+    from deduplicated
+    full outer join stored
+        on deduplicated.event_id = stored.event_id
+    where
+        stored.event_id is null
+        or deduplicated.event_id is null
+        or deduplicated.actor_id <> stored.actor_id
+        or deduplicated.event_at <> stored.event_at
+        or deduplicated.sequence_number is distinct from stored.sequence_number
+        or deduplicated.loaded_at is distinct from stored.loaded_at
+
+),
+
+touched_actors as (
+
+    select
+        actor_id,
+        min(changed_at) as changed_at
+    from (
+        select
+            new_actor_id as actor_id,
+            new_event_at as changed_at
+        from changes
+        where new_actor_id is not null
+        union all
+        select
+            old_actor_id as actor_id,
+            old_event_at as changed_at
+        from changes
+        where old_actor_id is not null
+    ) as change_points
+    group by 1
+
+),
+
+touched_history as (
+
+    -- the stored events of touched actors, numbered in event order, with their gap starts
+    select
+        event_id,
+        actor_id,
+        event_at,
+        changed_at,
+        actor_event_number,
+        {{ journey.session_gap_start() | indent(8) }} as is_gap_start
+    from (
+        select
+            stored.event_id,
+            stored.actor_id,
+            stored.event_at,
+            stored.tracker_session_id,
+            touched_actors.changed_at,
+            lag(stored.event_at) over actor_order as previous_event_at,
+            lag(stored.tracker_session_id) over actor_order as previous_tracker_session_id,
+            row_number() over actor_order as actor_event_number
+        from stored
+        inner join touched_actors
+            on stored.actor_id = touched_actors.actor_id
+        window actor_order as (partition by stored.actor_id order by {{ journey.event_order('stored.') }})
+    ) as numbered
+
+),
+
+resume_points as (
+
+    -- the last gap-session start strictly before the earliest change: nothing before it moves
+    select
+        actor_id,
+        max(case when is_gap_start = 1 and event_at < changed_at then actor_event_number end)
+            as resume_event_number
+    from touched_history
+    group by 1
+
+),
+
+reprocessed_stored_ids as (
+
+    select touched_history.event_id
+    from touched_history
+    inner join resume_points
+        on touched_history.actor_id = resume_points.actor_id
+    where touched_history.actor_event_number >= coalesce(resume_points.resume_event_number, 0)
+
+),
+
+candidates as (
+
+    select deduplicated.*
+    from deduplicated
+    inner join touched_actors
+        on deduplicated.actor_id = touched_actors.actor_id
+    where
+        deduplicated.event_id in (select reprocessed_stored_ids.event_id from reprocessed_stored_ids)
+        or deduplicated.event_id in (select changes.new_event_id from changes where changes.new_event_id is not null)
+
+),
+{% else %}
+candidates as (
+
+    select * from deduplicated
+
+),
+{% endif %}
 
 ordering_keys as (
 
@@ -125,21 +229,10 @@ ordering_keys as (
         actor_id,
         event_at,
         sequence_number,
+        user_id,
         utm_campaign,
         tracker_session_id
-    from deduplicated
-
-),
-
-with_previous as (
-
-    select
-        *,
-        lag(event_at) over actor_order as previous_event_at,
-        lag(tracker_session_id) over actor_order as previous_tracker_session_id,
-        row_number() over actor_order as actor_event_number
-    from ordering_keys
-    window actor_order as (partition by actor_id order by {{ journey.event_order() }})
+    from candidates
 
 ),
 
@@ -147,25 +240,19 @@ gap_sessions as (
 
     select
         *,
-        case
-            when previous_event_at is null then 1
-            {% if session_source == 'tracker' %}
-                -- the tracker's session id decides wherever the event carries one
-                when tracker_session_id is not null and previous_tracker_session_id is not null
-                    then case when tracker_session_id = previous_tracker_session_id then 0 else 1 end
-            {% endif %}
-            when {{ journey.seconds_between('previous_event_at', 'event_at') }} > {{ timeout_seconds }} then 1
-            {% if var('journey__session_split_at_midnight') %}
-                when cast(event_at as date) <> cast(previous_event_at as date) then 1
-            {% endif %}
-            else 0
-        end as is_gap_start
-    from with_previous
+        {{ journey.session_gap_start() | indent(8) }} as is_gap_start
+    from (
+        select
+            *,
+            lag(event_at) over actor_order as previous_event_at,
+            lag(tracker_session_id) over actor_order as previous_tracker_session_id,
+            row_number() over actor_order as actor_event_number
+        from ordering_keys
+        window actor_order as (partition by actor_id order by {{ journey.event_order() }})
+    ) as with_previous
 
 ),
 
-{%- set split_on_campaign = var('journey__session_split_on_campaign_change') %}
-{% if split_on_campaign %}
 gap_numbered as (
 
     select
@@ -177,29 +264,29 @@ gap_numbered as (
     from gap_sessions
 
 ),
-{% endif %}
 
-campaign_aware as (
+split as (
 
-    -- with the campaign split, a utm_campaign that differs from the last one seen in the same
-    -- session starts a new session
+    -- inside a gap session: a user id other than the last one seen, or (optionally) a
+    -- utm_campaign other than the last one seen, starts a new session
     select
         *,
-        {% if split_on_campaign %}
-            case
-                when is_gap_start = 1 then 1
+        case
+            when is_gap_start = 1 then 1
+            when user_id is not null
+                and user_id <> last_value(user_id ignore nulls) over gap_session_so_far then 1
+            {% if split_on_campaign %}
                 when utm_campaign is not null
-                    and utm_campaign <> last_value(utm_campaign ignore nulls) over (
-                        partition by actor_id, gap_session_number
-                        order by {{ journey.event_order() }}
-                        rows between unbounded preceding and 1 preceding
-                    ) then 1
-                else 0
-            end
-        {% else %}
-            is_gap_start
-        {% endif %} as is_session_start
-    from {% if split_on_campaign %}gap_numbered{% else %}gap_sessions{% endif %}
+                    and utm_campaign <> last_value(utm_campaign ignore nulls) over gap_session_so_far then 1
+            {% endif %}
+            else 0
+        end as is_session_start
+    from gap_numbered
+    window gap_session_so_far as (
+        partition by actor_id, gap_session_number
+        order by {{ journey.event_order() }}
+        rows between unbounded preceding and 1 preceding
+    )
 
 ),
 
@@ -209,18 +296,30 @@ sessionized as (
     select
         event_id,
         actor_id,
+        user_id,
         max(case when is_session_start = 1 then event_at end) over actor_so_far as session_started_at,
         last_value(case when is_session_start = 1 then event_id end ignore nulls) over actor_so_far
             as session_first_event_id,
         actor_event_number
         - max(case when is_session_start = 1 then actor_event_number end) over actor_so_far
         + 1 as event_index
-    from campaign_aware
+    from split
     window actor_so_far as (
         partition by actor_id
         order by {{ journey.event_order() }}
         rows between unbounded preceding and current row
     )
+
+),
+
+session_users as (
+
+    -- at most one user id per session (a new one starts a session)
+    select
+        session_first_event_id,
+        max(user_id) as session_user_id
+    from sessionized
+    group by 1
 
 ),
 
@@ -237,8 +336,14 @@ final as (
         deduplicated.journey_stage,
         deduplicated.is_conversion,
         deduplicated.is_mapped as is_mapped_event,
-        coalesce(deduplicated.user_id, identity_map.user_id, deduplicated.anonymous_id) as user_id,
-        coalesce(deduplicated.user_id, identity_map.user_id) is not null as is_identified,
+        coalesce(session_users.session_user_id, identity_map.user_id, deduplicated.anonymous_id) as user_id,
+        coalesce(session_users.session_user_id, identity_map.user_id) is not null as is_identified,
+        case
+            when deduplicated.user_id is not null then 'tracked'
+            when session_users.session_user_id is not null then 'session'
+            when identity_map.user_id is not null then 'device'
+            else 'anonymous'
+        end as identity_source,
         deduplicated.user_id as tracked_user_id,
         deduplicated.anonymous_id,
         deduplicated.actor_id,
@@ -261,9 +366,11 @@ final as (
         deduplicated.properties,
         deduplicated.loaded_at,
         {{ journey.run_started_at_timestamp() }} as processed_at
-    from deduplicated
+    from candidates as deduplicated
     inner join sessionized
         on deduplicated.event_id = sessionized.event_id
+    inner join session_users
+        on sessionized.session_first_event_id = session_users.session_first_event_id
     left join identity_map
         on deduplicated.anonymous_id = identity_map.anonymous_id
 

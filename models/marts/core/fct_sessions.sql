@@ -7,16 +7,16 @@
         partition_by=journey.day_partition('session_date'),
         cluster_by=['user_id'],
         post_hook=[
-            "{{ journey.delete_stale_sessions(this, ref('fct_events')) }}",
-            "{{ journey.restitch_users(this, ref('int_identity_map'), 'tracked_user_id') }}",
+            "{{ journey.delete_orphan_sessions(this, ref('fct_events')) }}",
+            "{{ journey.restitch_sessions(this, ref('int_identity_map')) }}",
         ],
     )
 }}
 
 {#-
-    One row per session. Incremental runs rebuild every session that starts at or after the
-    earliest session touched by the latest fct_events run, and the post-hook removes sessions
-    whose events now belong to another session (a late event merged two sessions).
+    One row per session. Incremental runs rebuild every session that has an event the latest
+    fct_events run wrote, and the post-hook removes sessions that no event belongs to any more
+    (a late event merged two sessions, an erased person).
 -#}
 {%- set incremental = journey.is_incremental_run() -%}
 
@@ -24,7 +24,11 @@ with events as (
 
     select * from {{ ref('fct_events') }}
     {% if incremental %}
-        where session_started_at >= {{ journey.latest_reprocessed_session_start(ref('fct_events')) }}
+        where session_id in (
+            select written.session_id
+            from {{ ref('fct_events') }} as written
+            where written.processed_at = (select max(latest.processed_at) from {{ ref('fct_events') }} as latest)
+        )
     {% endif %}
 
 ),
@@ -49,8 +53,8 @@ aggregated as (
 
     select
         events.session_id,
-        min(events.tracked_user_id) as tracked_user_id,
-        max(case when events.tracked_user_id is null then events.user_id end) as stitched_user_id,
+        max(events.tracked_user_id) as tracked_user_id,
+        max(events.user_id) as user_id,
         max(events.anonymous_id) as anonymous_id,
         max(events.actor_id) as actor_id,
         max(case when events.is_identified then 1 else 0 end) = 1 as is_identified,
@@ -199,7 +203,7 @@ final as (
 
     select
         aggregated.session_id,
-        coalesce(aggregated.tracked_user_id, aggregated.stitched_user_id) as user_id,
+        aggregated.user_id,
         aggregated.tracked_user_id,
         aggregated.anonymous_id,
         aggregated.actor_id,

@@ -1,0 +1,8 @@
+{#-
+    Post-hook of fct_events: rows of erased people written by earlier runs go (the model's own
+    select already leaves them out and re-sessionises the rest of the device's history).
+-#}
+{% macro delete_erased_events(relation) -%}
+    delete from {{ relation }}
+    where not {{ journey.is_not_erased('tracked_user_id', 'anonymous_id') }}
+{%- endmacro %}
