@@ -56,7 +56,15 @@ class Batch:
 
     def write(self, folder: Path) -> None:
         records = [
-            (eid, name, ts, uid, aid, f"https://shop.example.com/{name}", self.properties.get(eid, "{}"))
+            (
+                eid,
+                name,
+                ts,
+                uid,
+                aid,
+                f"https://shop.example.com/{name}",
+                self.properties.get(eid, "{}"),
+            )
             for eid, name, ts, uid, aid in self.rows
         ]
         random.Random(self.name).shuffle(records)  # rows out of order inside the file
@@ -195,7 +203,9 @@ def schedule_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {
                 "tables": set(table_names(full)),
                 "differences": differences(full, incremental),
-                "runs": incremental.query("select count(distinct processed_at) from fct_events")[0][0],
+                "runs": incremental.query("select count(distinct processed_at) from fct_events")[0][
+                    0
+                ],
                 "latest_rows": incremental.query(
                     "select count(*) from fct_events "
                     "where processed_at = (select max(processed_at) from fct_events)"
@@ -234,11 +244,13 @@ def test_planted_cases_by_hand(schedule_run: dict[str, Any]) -> None:
     # a1's events 09:50 and 10:05 arrived eleven days late; one session of five events
     assert sessions_of(project, "a1")[0] == ("2026-03-01 09:50:00", 5, "a1")
     # the re-sent a4-2 with other content lost to the first loaded copy
-    assert project.query("select event_at::varchar, properties from fct_events where event_id = 'a4-2'") == [
-        ("2026-03-01 13:02:00", "{}")
-    ]
+    assert project.query(
+        "select event_at::varchar, properties from fct_events where event_id = 'a4-2'"
+    ) == [("2026-03-01 13:02:00", "{}")]
     # the identify ten days after browsing stitched a6's whole history to u6
-    assert project.query("select distinct user_id from fct_events where anonymous_id = 'a6'") == [("u6",)]
+    assert project.query("select distinct user_id from fct_events where anonymous_id = 'a6'") == [
+        ("u6",)
+    ]
     # a7 caught up after the pause: 10:00 and 10:40 are two sessions (40 min gap), then u7's
     assert [row[:2] for row in sessions_of(project, "a7")] == [
         ("2026-03-04 10:00:00", 1),
@@ -252,7 +264,9 @@ def test_shared_device_switching_user_starts_a_session(tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
     schedule()[0].write(live)
-    project = DbtProject(workdir=tmp_path / "p", base_vars={"journey__generic_events_path": f"{live}/*.parquet"})
+    project = DbtProject(
+        workdir=tmp_path / "p", base_vars={"journey__generic_events_path": f"{live}/*.parquet"}
+    )
     project.run("seed")
     project.run("run", *CORE_SELECTION)
     assert sessions_of(project, "a3") == [
@@ -268,9 +282,9 @@ def test_shared_device_switching_user_starts_a_session(tmp_path: Path) -> None:
         ("a3-4", "u2", "session"),
     ]
     # every user key of the events is a user in dim_users
-    assert project.query("select count(*) from fct_events where user_id not in (select user_id from dim_users)") == [
-        (0,)
-    ]
+    assert project.query(
+        "select count(*) from fct_events where user_id not in (select user_id from dim_users)"
+    ) == [(0,)]
 
 
 def test_erasure_removes_the_people_and_nothing_else(schedule_run: dict[str, Any]) -> None:
@@ -283,10 +297,14 @@ def test_erasure_removes_the_people_and_nothing_else(schedule_run: dict[str, Any
         "int_identity_pairs_daily": ("user_id", "anonymous_id"),
     }.items():
         for column in columns:
-            found = project.query(f"select count(*) from {table} where {column} in ('u1', 'a5')")[0][0]
+            found = project.query(f"select count(*) from {table} where {column} in ('u1', 'a5')")[
+                0
+            ][0]
             assert found == 0, f"{table}.{column} still holds an erased identity"
     # u1's tracked events and the device's anonymous events are gone; u2's own event stays
-    assert project.query("select event_id, user_id from fct_events where anonymous_id = 'a3'") == [("a3-3", "u2")]
+    assert project.query("select event_id, user_id from fct_events where anonymous_id = 'a3'") == [
+        ("a3-3", "u2")
+    ]
     # everyone else is untouched: the same rows as before the erasure
     before = schedule_run["steps"][3]
     assert before["differences"] == {}
@@ -311,7 +329,9 @@ def test_changed_history_setting_is_refused(schedule_run: dict[str, Any]) -> Non
     assert "--full-refresh" in message
 
 
-def test_comparison_catches_a_missing_late_event(schedule_run: dict[str, Any], tmp_path: Path) -> None:
+def test_comparison_catches_a_missing_late_event(
+    schedule_run: dict[str, Any], tmp_path: Path
+) -> None:
     """Negative control: the same schedule without the late a1 events differs from the full build."""
     live = tmp_path / "live"
     live.mkdir()
@@ -319,7 +339,9 @@ def test_comparison_catches_a_missing_late_event(schedule_run: dict[str, Any], t
     batches[2].rows = [row for row in batches[2].rows if row[0] not in {"a1-0", "a1-2b"}]
     for batch in batches:
         batch.write(live)
-    project = DbtProject(workdir=tmp_path / "p", base_vars={"journey__generic_events_path": f"{live}/*.parquet"})
+    project = DbtProject(
+        workdir=tmp_path / "p", base_vars={"journey__generic_events_path": f"{live}/*.parquet"}
+    )
     project.run("seed")
     project.run(
         "run",
