@@ -185,13 +185,17 @@ def served_tables(manifest: dict[str, Any], requested: Iterable[str] = ()) -> li
 
 def read_snapshot(path: Path) -> Snapshot:
     """Open a snapshot file read-only and return its metadata."""
+    # duckdb.connect(path) would hand back a database this process already has open under the
+    # same path, which after a swap is the previous snapshot; a fresh in-memory database that
+    # attaches the path opens the file the path names now.
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with duckdb.connect() as con:
+            con.execute(f"attach '{_sql_text(str(path))}' as snapshot (read_only)")
             snapshot_id, published_at, invocation_id = con.execute(
-                f"select snapshot_id, published_at, invocation_id from {SNAPSHOT_TABLE}"
+                f"select snapshot_id, published_at, invocation_id from snapshot.{SNAPSHOT_TABLE}"
             ).fetchone()
             counts = con.execute(
-                f"select table_schema || '.' || table_name, row_count from {TABLES_TABLE}"
+                f"select table_schema || '.' || table_name, row_count from snapshot.{TABLES_TABLE}"
             ).fetchall()
     except duckdb.Error as error:
         raise PublishError(f"{path} is not a published snapshot: {error}") from error
