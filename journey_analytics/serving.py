@@ -197,6 +197,11 @@ def read_snapshot(path: Path) -> Snapshot:
             counts = con.execute(
                 f"select table_schema || '.' || table_name, row_count from snapshot.{TABLES_TABLE}"
             ).fetchall()
+    except duckdb.IOException as error:
+        raise PublishError(
+            f"cannot read {path}; a process holding it read-write blocks publishing (BI "
+            f"readers must connect read-only): {error}"
+        ) from error
     except duckdb.Error as error:
         raise PublishError(f"{path} is not a published snapshot: {error}") from error
     return Snapshot(snapshot_id, path, published_at, invocation_id, dict(counts))

@@ -374,3 +374,27 @@ def test_pruned_snapshot_stays_readable_and_rollback(workspace: DbtProject, tmp_
         later[-1].snapshot_id,
         newest.snapshot_id,
     ]
+
+
+def test_a_read_write_reader_is_named(workspace: DbtProject, tmp_path: Path) -> None:
+    serving_path = tmp_path / "serving" / "journey.duckdb"
+    first = publish_from(workspace, serving_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(serving_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(PublishError, match="BI readers must connect read-only"):
+            publish_from(workspace, serving_path, force=True)
+    finally:
+        holder.communicate(input="", timeout=30)
+    assert [p.stem for p in list_versions(serving_path)] == [first.snapshot_id]
