@@ -237,7 +237,7 @@ def publish(
     """
     if keep < 1:
         raise PublishError(f"keep must be at least 1; got {keep}")
-    database = database.resolve()
+    database = database.absolute()
     serving_path = serving_path.absolute()
     if not database.exists():
         raise PublishError(f"working database {database} not found")

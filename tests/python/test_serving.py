@@ -143,15 +143,15 @@ def test_served_tables_are_the_contracted_and_exposed_marts(built_sample: DbtPro
     assert "exposure:product_analytics_dashboard" in by_name["fct_sessions"].reasons
     assert "contract" in by_name["fct_sessions"].reasons
     # a non-contracted model can be asked for by name; an unknown name is refused by name
-    requested = served_tables(manifest, ["int_identity_map"])
-    assert {t.name for t in requested} - {t.name for t in tables} == {"int_identity_map"}
+    requested = served_tables(manifest, ["int_events_canonical"])
+    assert {t.name for t in requested} - {t.name for t in tables} == {"int_events_canonical"}
     with pytest.raises(PublishError, match="'fct_no_such_mart'"):
         served_tables(manifest, ["fct_no_such_mart"])
 
 
 def test_snapshot_holds_copies_as_tables(workspace: DbtProject, tmp_path: Path) -> None:
     serving_path = tmp_path / "serving" / "journey.duckdb"
-    snapshot = publish_from(workspace, serving_path, requested=["int_identity_map"])
+    snapshot = publish_from(workspace, serving_path, requested=["int_events_canonical"])
     assert snapshot is not None and serving_path.exists()
     with duckdb.connect(str(serving_path), read_only=True) as con:
         kinds = dict(
@@ -161,7 +161,13 @@ def test_snapshot_holds_copies_as_tables(workspace: DbtProject, tmp_path: Path) 
             ).fetchall()
         )
         (invocation_id,) = con.execute("select invocation_id from _serving_snapshot").fetchone()
-    # int_identity_map and fct_attribution_channel_report_wide are views in the working database
+    # two of them are views in the working database, reading staging views and the event files
+    with duckdb.connect(str(workspace.database_path), read_only=True) as con:
+        views = con.execute(
+            "select table_name from information_schema.tables where table_type = 'VIEW' and "
+            "table_name in ('int_events_canonical', 'fct_attribution_channel_report_wide')"
+        ).fetchall()
+    assert len(views) == 2
     assert set(kinds) == set(snapshot.row_counts) | {
         "main._serving_snapshot",
         "main._serving_tables",
@@ -173,7 +179,11 @@ def test_snapshot_holds_copies_as_tables(workspace: DbtProject, tmp_path: Path) 
     with duckdb.connect() as con:
         con.execute(f"attach '{workspace.database_path}' as journey (read_only)")
         con.execute(f"attach '{serving_path}' as served (read_only)")
-        for table in ("fct_sessions", "fct_attribution_channel_report_wide"):
+        for table in (
+            "fct_sessions",
+            "int_events_canonical",
+            "fct_attribution_channel_report_wide",
+        ):
             differences = con.execute(
                 f"select count(*) from ((select * from journey.main.{table} except all "
                 f"select * from served.main.{table}) union all (select * from "
