@@ -47,3 +47,16 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) target logs data dbt_packages
+
+# Serving mode (README: "Serving BI while the schedule builds"): BI tools read the snapshot at
+# JOURNEY_SERVING_PATH, never the database the build writes. `scheduled-build` leaves the dbt unit
+# tests out, as production schedules do; a failed build stops here and publishes nothing.
+export JOURNEY_SERVING_PATH ?= $(CURDIR)/target/serving/journey.duckdb
+.PHONY: publish scheduled-build
+
+publish: setup
+	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+scheduled-build: setup sample
+	$(BIN)/dbt build --exclude-resource-type unit_test
+	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
