@@ -43,7 +43,7 @@ def test_tuples_and_frame_give_same_summary() -> None:
             "transformed_path": ["Paid Search > Email_1", "Email_1", "Direct"],
             "conversions": [1, 0, 2],
             "non_conversions": [2, 1, 0],
-            "revenue": [5.0, None, None],
+            "revenue": [5.0, None, 0.0],
         }
     )
     from_frame = load_path_summary(frame)
