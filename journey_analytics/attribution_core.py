@@ -54,7 +54,13 @@ RESULT_COLUMNS = (
     "attributed_conversions",
     "attributed_revenue",
     "removal_effect",
+    "value_removal_effect",
     "method",
+    "attributed_conversions_lower",
+    "attributed_conversions_upper",
+    "attributed_revenue_lower",
+    "attributed_revenue_upper",
+    "bootstrap_resamples",
 )
 
 SummaryRow = tuple[Any, ...]
@@ -151,9 +157,16 @@ class AttributionResult:
         return dict(zip(self.channels, self.revenue.tolist(), strict=True))
 
     def to_frame(self) -> pd.DataFrame:
-        """The result as rows of the ``attribution_channel_results`` table."""
+        """The result as rows of the ``attribution_channel_results`` table.
+
+        The bootstrap columns are null here (see ``attribution.results_table``).
+        """
         n = len(self.channels)
         removal = np.full(n, np.nan) if self.removal_effects is None else self.removal_effects
+        value_removal = self.details.get("value_removal_effects")
+        if value_removal is None:
+            value_removal = np.full(n, np.nan)
+        missing = np.full(n, np.nan)
         return pd.DataFrame(
             {
                 "model": [self.model] * n,
@@ -161,7 +174,13 @@ class AttributionResult:
                 "attributed_conversions": np.asarray(self.conversions, dtype=float),
                 "attributed_revenue": np.asarray(self.revenue, dtype=float),
                 "removal_effect": np.asarray(removal, dtype=float),
+                "value_removal_effect": np.asarray(value_removal, dtype=float),
                 "method": [self.method] * n,
+                "attributed_conversions_lower": missing,
+                "attributed_conversions_upper": missing,
+                "attributed_revenue_lower": missing,
+                "attributed_revenue_upper": missing,
+                "bootstrap_resamples": pd.array([pd.NA] * n, dtype="Int64"),
             },
             columns=list(RESULT_COLUMNS),
         )
