@@ -215,7 +215,7 @@ def _row_labels(frame: pd.DataFrame, mask: pd.Series | np.ndarray, limit: int = 
     return named + (f" (and {more} more)" if more > 0 else "")
 
 
-def _numeric_column(frame: pd.DataFrame, column: str, *, allow_null: bool) -> pd.Series:
+def numeric_column(frame: pd.DataFrame, column: str, *, allow_null: bool) -> pd.Series:
     """``frame[column]`` as floats; non-numeric, infinite or negative values name the row."""
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -250,10 +250,10 @@ def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in SUMMARY_COLUMNS[:3] if c not in frame.columns]
     if missing:
         raise ValueError(f"path summary is missing column(s): {', '.join(missing)}")
-    conversions = _numeric_column(frame, "conversions", allow_null=False)
-    non_conversions = _numeric_column(frame, "non_conversions", allow_null=False)
+    conversions = numeric_column(frame, "conversions", allow_null=False)
+    non_conversions = numeric_column(frame, "non_conversions", allow_null=False)
     if "revenue" in frame.columns:
-        revenue = _numeric_column(frame, "revenue", allow_null=True)
+        revenue = numeric_column(frame, "revenue", allow_null=True)
         unvalued = revenue.isna() & (conversions > 0)
         if unvalued.any():
             raise ValueError(

@@ -125,6 +125,7 @@ def test_attribute_path_summary_all_models() -> None:
         "markov_order_2",
         "markov_order_3",
         "shapley_exact",
+        "shapley_path",
         "shapley_simplified",
         "shapley_ordered",
         "fractribution",
@@ -143,15 +144,25 @@ def test_attribute_path_summary_options() -> None:
     table = attribute_path_summary(rows, models="shapley", max_exact_channels=10)
     assert set(table["method"]) == {"permutation_sampling"}
     table = attribute_path_summary(
-        rows, models=["shapley"], shapley_value_function="conversions", max_exact_channels=10
+        rows,
+        models=["shapley"],
+        shapley_value_function="conversions",
+        shapley_min_support=0,
+        max_exact_channels=10,
     )
     assert set(table["method"]) == {"simplified"}
     with pytest.raises(ValueError, match="unknown model"):
         attribute_path_summary(rows, models="markov,bogus")
     defaults = attribute_path_summary(rows, models=None, direct_channels=None)
     assert set(defaults["model"]) == {
+        "first_touch",
+        "last_touch",
+        "last_non_direct",
+        "linear",
+        "position_based",
         "markov_order_1",
         "shapley_exact",
+        "shapley_path",
         "shapley_simplified",
         "shapley_ordered",
         "fractribution",
@@ -169,7 +180,16 @@ def test_run_attribution_duckdb_roundtrip(tmp_path: Path) -> None:
         con.register("frame", summary)
         con.execute("create table fct_attribution_path_summary as select * from frame")
     status = script.main(
-        ["--database", str(database), "--models", "markov,fractribution", "--markov-order", "1,2"]
+        [
+            "--database",
+            str(database),
+            "--models",
+            "markov,fractribution",
+            "--markov-order",
+            "1,2",
+            "--bootstrap",
+            "0",
+        ]
     )
     assert status == 0
     with duckdb.connect(str(database), read_only=True) as con:
@@ -191,10 +211,18 @@ def test_run_attribution_csv_to_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     script = load_script("run_attribution")
     out_csv = tmp_path / "results.csv"
     status = script.main(
-        ["--csv", str(UPSTREAM_SUMMARY), "--models", "last_touch", "--out-csv", str(out_csv)]
+        [
+            "--csv",
+            str(UPSTREAM_SUMMARY),
+            "--models",
+            "last_touch",
+            "--out-csv",
+            str(out_csv),
+            "--no-progress",
+        ]
     )
     assert status == 0
-    assert "last_touch" in capsys.readouterr().out
+    assert "last_touch_share" in capsys.readouterr().out
     assert pd.read_csv(out_csv)["attributed_conversions"].sum() == pytest.approx(6.0)
 
 
