@@ -21,7 +21,7 @@ journey: Lessons learned from graph-based online attribution modeling", IJRM 201
 * **Conversion probability** is the absorption probability into ``conversion`` when
   starting in ``start``, solved exactly as the linear system
   ``(I - Q) x = r`` (``Q`` transient-to-transient block, ``r`` one-step conversion
-  probabilities) with a dense LU solve for small chains and a sparse LU
+  probabilities) with a dense LU solve (``numpy.linalg.solve``) for small chains and a sparse LU
   (``scipy.sparse.linalg.splu``) otherwise.  No simulation is involved.
 * **Removal effect** of channel ``c``: every transient state whose history contains
   ``c`` is redirected to ``null`` (removed from the system), the system is solved
@@ -55,7 +55,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
@@ -238,7 +237,7 @@ def _solve_from_start(
     system = scipy.sparse.identity(index.shape[0], format="csc") - q.tocsc()
     use_dense = solver == "dense" or (solver == "auto" and index.shape[0] <= DENSE_STATE_LIMIT)
     if use_dense:
-        x = scipy.linalg.solve(system.toarray(), rhs[index])
+        x = np.linalg.solve(system.toarray(), rhs[index])
     else:
         x = scipy.sparse.linalg.splu(system).solve(np.ascontiguousarray(rhs[index]))
     return np.asarray(x[0], dtype=float).reshape(-1)
