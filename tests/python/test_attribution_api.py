@@ -259,4 +259,4 @@ def test_benchmark_tiny_run(capsys: pytest.CaptureFixture) -> None:
     )
     assert status == 0
     out = capsys.readouterr().out
-    assert "markov_order_2" in out and "shapley_exact_8" in out
+    assert "markov_order_2" in out and "shapley_8" in out and "shapley_path_8" in out
