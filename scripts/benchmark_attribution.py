@@ -308,7 +308,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, Callable[[dict], tuple[ob
                 phi = float(np.abs(result.details["shapley_values"]).max())
                 note += (
                     f", {args.n_permutations} permutations, max standard error {se:.2g} "
-                    f"(max |phi| {phi:.2g}), 95% bound {bound:.3g} conversions per channel"
+                    f"(max |phi| {phi:.2g}), CLT 95% bound {bound:.3g} conversions per channel"
                 )
             else:
                 note += f", 2^{len(result.channels)} coalitions"
