@@ -260,3 +260,34 @@ def test_benchmark_tiny_run(capsys: pytest.CaptureFixture) -> None:
     assert status == 0
     out = capsys.readouterr().out
     assert "markov_order_2" in out and "shapley_8" in out and "shapley_path_8" in out
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("conversions", [1, None, 2], r"column 'conversions' is null at row 11"),
+        ("non_conversions", [1, "x", 2], r"column 'non_conversions' must be numeric: row 11"),
+        ("revenue", [1.0, -2.0, 3.0], r"column 'revenue' must be finite and >= 0: row 11"),
+        ("revenue", [1.0, None, 3.0], r"null on converting path\(s\) at row 11"),
+        ("revenue", [1.0, float("inf"), 3.0], r"column 'revenue' must be finite"),
+    ],
+)
+def test_bad_values_name_the_row(column: str, values: list, message: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "transformed_path": ["A > B", "B", "A"],
+            "conversions": [1, 1, 1],
+            "non_conversions": [1, 1, 1],
+            "revenue": [1.0, 1.0, 1.0],
+        },
+        index=[10, 11, 12],
+    )
+    frame[column] = values
+    with pytest.raises(ValueError, match=message):
+        load_path_summary(frame)
+
+
+def test_empty_channel_names_its_row_even_after_merging_duplicates() -> None:
+    rows = [("A > B", 1, 1, 1.0), ("A > B", 1, 0, 1.0), ("C >  > D", 1, 1, 1.0)]
+    with pytest.raises(ValueError, match=r"empty channel name in the path at row 2"):
+        load_path_summary(rows)
