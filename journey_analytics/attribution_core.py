@@ -11,13 +11,18 @@ with vectorised numpy code instead of Python loops over strings.
 Conventions shared by all models:
 
 * Duplicate paths are merged by summing conversions, non-conversions and revenue.
-* Whitespace around channel names is stripped; names may contain spaces and
-  underscores (only the separator is special).
-* Missing revenue counts as 0.  Negative counts or revenue are rejected.
+* Whitespace around channel names is stripped (``"A >  B"`` is ``"A > B"``); names
+  may contain spaces and underscores (only the separator is special).
+* Bad values raise a :class:`ValueError` naming the column and the rows (by the
+  frame's index; the CLI names them by file line): a null, non-numeric, negative or
+  infinite count; a non-numeric, negative or infinite revenue; a null revenue on a
+  row with conversions; an empty channel between two separators.
+* Revenue is 0 when the column is absent, and a null revenue on a row without
+  conversions counts as 0 (there is nothing to value).
 * Rows whose path is empty (``""`` or null) carry no channel, so no model can give
-  them credit; they are dropped with a :class:`UserWarning`.  Every "attributed
-  conversions sum to the observed conversions" statement in this package is about
-  the non-empty paths.
+  them credit; they are dropped with a :class:`UserWarning` naming the rows and their
+  conversions.  Every "attributed conversions sum to the observed conversions"
+  statement in this package is about the non-empty paths.
 
 Every model returns an :class:`AttributionResult`: per-channel attributed
 conversions and revenue, optional removal effects and the computation ``method``.
@@ -49,7 +54,13 @@ RESULT_COLUMNS = (
     "attributed_conversions",
     "attributed_revenue",
     "removal_effect",
+    "value_removal_effect",
     "method",
+    "attributed_conversions_lower",
+    "attributed_conversions_upper",
+    "attributed_revenue_lower",
+    "attributed_revenue_upper",
+    "bootstrap_resamples",
 )
 
 SummaryRow = tuple[Any, ...]
@@ -146,9 +157,16 @@ class AttributionResult:
         return dict(zip(self.channels, self.revenue.tolist(), strict=True))
 
     def to_frame(self) -> pd.DataFrame:
-        """The result as rows of the ``attribution_channel_results`` table."""
+        """The result as rows of the ``attribution_channel_results`` table.
+
+        The bootstrap columns are null here (see ``attribution.results_table``).
+        """
         n = len(self.channels)
         removal = np.full(n, np.nan) if self.removal_effects is None else self.removal_effects
+        value_removal = self.details.get("value_removal_effects")
+        if value_removal is None:
+            value_removal = np.full(n, np.nan)
+        missing = np.full(n, np.nan)
         return pd.DataFrame(
             {
                 "model": [self.model] * n,
@@ -156,7 +174,13 @@ class AttributionResult:
                 "attributed_conversions": np.asarray(self.conversions, dtype=float),
                 "attributed_revenue": np.asarray(self.revenue, dtype=float),
                 "removal_effect": np.asarray(removal, dtype=float),
+                "value_removal_effect": np.asarray(value_removal, dtype=float),
                 "method": [self.method] * n,
+                "attributed_conversions_lower": missing,
+                "attributed_conversions_upper": missing,
+                "attributed_revenue_lower": missing,
+                "attributed_revenue_upper": missing,
+                "bootstrap_resamples": pd.array([pd.NA] * n, dtype="Int64"),
             },
             columns=list(RESULT_COLUMNS),
         )
@@ -178,36 +202,93 @@ def _rows_to_frame(rows: Iterable[SummaryRow]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS))
 
 
+def _row_labels(frame: pd.DataFrame, mask: pd.Series | np.ndarray, limit: int = 5) -> str:
+    """Name the first offending rows, e.g. ``row 3, row 7 (and 2 more)``.
+
+    The label is the frame's index (a CLI sets it to the file's line numbers and names
+    the index ``line``).
+    """
+    labels = frame.index[np.asarray(mask, dtype=bool)]
+    word = frame.index.name or "row"
+    named = ", ".join(f"{word} {label}" for label in labels[:limit])
+    more = len(labels) - limit
+    return named + (f" (and {more} more)" if more > 0 else "")
+
+
+def numeric_column(frame: pd.DataFrame, column: str, *, allow_null: bool) -> pd.Series:
+    """``frame[column]`` as floats; non-numeric, infinite or negative values name the row."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad_text = values.isna() & raw.notna()
+    if bad_text.any():
+        first = raw[bad_text].iloc[0]
+        raise ValueError(
+            f"column {column!r} must be numeric: {_row_labels(frame, bad_text)} "
+            f"(first value {first!r})"
+        )
+    if not allow_null and values.isna().any():
+        raise ValueError(
+            f"column {column!r} is null at {_row_labels(frame, values.isna())}; "
+            "a count must be given (use 0 for none)"
+        )
+    invalid = values.notna() & (~np.isfinite(values.fillna(0)) | (values < 0))
+    if invalid.any():
+        raise ValueError(
+            f"column {column!r} must be finite and >= 0: {_row_labels(frame, invalid)}"
+        )
+    return values
+
+
 def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Check columns, coerce numbers, drop empty paths, merge duplicate paths."""
+    """Check columns and values, drop empty paths (with a warning), merge duplicates.
+
+    Errors name the offending rows by the frame's index.  Cleaning rules (documented in
+    the module docstring): a missing ``revenue`` column or a null revenue on a row
+    without conversions counts as 0; a null revenue on a row *with* conversions is an
+    error, as are null counts, non-numeric, negative or infinite numbers.
+    """
     missing = [c for c in SUMMARY_COLUMNS[:3] if c not in frame.columns]
     if missing:
         raise ValueError(f"path summary is missing column(s): {', '.join(missing)}")
+    conversions = numeric_column(frame, "conversions", allow_null=False)
+    non_conversions = numeric_column(frame, "non_conversions", allow_null=False)
+    if "revenue" in frame.columns:
+        revenue = numeric_column(frame, "revenue", allow_null=True)
+        unvalued = revenue.isna() & (conversions > 0)
+        if unvalued.any():
+            raise ValueError(
+                "column 'revenue' is null on converting path(s) at "
+                f"{_row_labels(frame, unvalued)}; give a value (0 if the conversions "
+                "carry none)"
+            )
+        revenue = revenue.fillna(0.0)
+    else:
+        revenue = pd.Series(0.0, index=frame.index)
     out = pd.DataFrame(
         {
             "transformed_path": frame["transformed_path"].fillna("").astype(str).str.strip(),
-            "conversions": pd.to_numeric(frame["conversions"]).fillna(0).astype(float),
-            "non_conversions": pd.to_numeric(frame["non_conversions"]).fillna(0).astype(float),
-            "revenue": (
-                pd.to_numeric(frame["revenue"]).fillna(0).astype(float)
-                if "revenue" in frame.columns
-                else 0.0
-            ),
-        }
+            "conversions": conversions,
+            "non_conversions": non_conversions,
+            "revenue": revenue,
+        },
+        index=frame.index,
     )
-    numbers = out[["conversions", "non_conversions", "revenue"]].to_numpy()
-    if not np.isfinite(numbers).all() or (numbers < 0).any():
-        raise ValueError("conversions, non_conversions and revenue must be finite and >= 0")
     empty = out["transformed_path"] == ""
     if empty.any():
         warnings.warn(
-            f"dropping {int(empty.sum())} path summary row(s) with an empty path",
+            f"dropping {int(empty.sum())} path summary row(s) with an empty path "
+            f"({_row_labels(frame, empty)}): no channel can receive their "
+            f"{out.loc[empty, 'conversions'].sum():g} conversion(s)",
             UserWarning,
             stacklevel=3,
         )
         out = out.loc[~empty]
+    out["source_row"] = frame["source_row"] if "source_row" in frame.columns else out.index
     if out["transformed_path"].duplicated().any():
-        out = out.groupby("transformed_path", as_index=False, sort=False).sum()
+        sums = {c: "sum" for c in ("conversions", "non_conversions", "revenue")}
+        out = out.groupby("transformed_path", as_index=False, sort=False).agg(
+            {**sums, "source_row": "first"}
+        )
     return out.reset_index(drop=True)
 
 
@@ -232,6 +313,14 @@ def _split_arrow(paths: pd.Series, separator: str) -> tuple[np.ndarray, list[str
     return raw_codes, encoded.dictionary.to_pylist(), lengths.astype(np.int64)
 
 
+class _EmptyChannelError(ValueError):
+    """A path has an empty channel; ``positions`` are the offending rows (0-based)."""
+
+    def __init__(self, positions: np.ndarray) -> None:
+        super().__init__("empty channel name")
+        self.positions = positions
+
+
 def _encode_paths(
     paths: pd.Series, separator: str
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, bool]:
@@ -244,8 +333,10 @@ def _encode_paths(
     raw_codes, raw_names, lengths = split(paths, separator)
     # strip whitespace on the few distinct tokens only, then re-encode sorted by name
     stripped = pd.Index(raw_names, dtype=object).str.strip()
-    if (stripped == "").any():
-        raise ValueError("a path contains an empty channel name (check the separator)")
+    empty = np.asarray(stripped == "")
+    if empty.any():
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        raise _EmptyChannelError(np.unique(rows[empty[raw_codes]]))
     name_codes, names = pd.factorize(stripped, sort=True)
     n_paths = len(lengths)
     max_len = int(lengths.max()) if n_paths else 0
@@ -275,8 +366,18 @@ def load_path_summary(data: Any, *, separator: str = PATH_SEPARATOR) -> PathSumm
     if isinstance(data, PathSummary):
         return data
     frame = data if isinstance(data, pd.DataFrame) else _rows_to_frame(data)
+    row_word = frame.index.name or "row"
     frame = _normalise_frame(frame)
-    channels, codes, lengths, stripped = _encode_paths(frame["transformed_path"], separator)
+    try:
+        channels, codes, lengths, stripped = _encode_paths(frame["transformed_path"], separator)
+    except _EmptyChannelError as error:
+        labels = frame["source_row"].to_numpy()[error.positions[:5]]
+        more = len(error.positions) - len(labels)
+        raise ValueError(
+            f"empty channel name in the path at {', '.join(f'{row_word} {x}' for x in labels)}"
+            + (f" (and {more} more)" if more > 0 else "")
+            + f": check the separator (now {separator!r}) and remove doubled separators"
+        ) from None
     if stripped:  # "A >  B" and "A > B" are the same path: re-render and merge once
         frame = frame.assign(
             transformed_path=[

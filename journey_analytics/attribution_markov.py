@@ -21,18 +21,32 @@ journey: Lessons learned from graph-based online attribution modeling", IJRM 201
 * **Conversion probability** is the absorption probability into ``conversion`` when
   starting in ``start``, solved exactly as the linear system
   ``(I - Q) x = r`` (``Q`` transient-to-transient block, ``r`` one-step conversion
-  probabilities) with a dense LU solve for small chains and a sparse LU
+  probabilities) with a dense LU solve (``numpy.linalg.solve``) for small chains and a sparse LU
   (``scipy.sparse.linalg.splu``) otherwise.  No simulation is involved.
 * **Removal effect** of channel ``c``: every transient state whose history contains
   ``c`` is redirected to ``null`` (removed from the system), the system is solved
   again and ``RE_c = 1 - P_without_c / P``.
-* **Attribution**: ``conversions_c = total_conversions * RE_c / sum(RE)`` and the
-  same for revenue.
+* **Attribution of conversions**: ``conversions_c = total_conversions * RE_c / sum(RE)``.
+* **Value removal effects** (the default split of revenue, as ChannelAttribution's
+  ``markov_model(..., var_value=...)`` and practitioners compute it).  The value of a
+  conversion is attached to the last transient state before it:
+  ``value_s`` = revenue / conversions of the converting paths whose walk ends in ``s``
+  (0 where none converts).  The chain's expected value per journey is
+  ``E = sum_s N[start, s] * r_s * value_s`` with ``N = (I - Q)^-1`` the fundamental
+  matrix (expected visits), ``r_s`` the one-step conversion probability; it is the
+  solution of the same linear system with right-hand side ``r * value``, so both
+  right-hand sides share one factorisation.  Removing channel ``c`` redirects its
+  states to ``null`` as above, and ``VRE_c = 1 - E_without_c / E``;
+  ``revenue_c = total_revenue * VRE_c / sum(VRE)``.  With ``revenue_split=
+  "conversion"`` revenue follows the conversion removal effects instead (the split
+  used before value removal effects existed; it equals the value split whenever every
+  conversion has the same value).
 
 Property (tested): because each path is a walk from ``start`` to an absorbing state
 and the estimates are row-normalised counts, the visit frequencies observed in the
 data solve the chain's visit equations, so ``P(conversion)`` equals the observed
-rate ``total_conversions / total_journeys`` -- for every order, not only order 1.
+rate ``total_conversions / total_journeys`` -- for every order, not only order 1 --
+and ``E`` equals ``total_revenue / total_journeys``.
 """
 
 from __future__ import annotations
@@ -41,7 +55,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
@@ -53,6 +66,8 @@ from journey_analytics.attribution_core import (
 )
 
 Solver = Literal["auto", "dense", "sparse"]
+RevenueSplit = Literal["value", "conversion"]
+REVENUE_SPLITS: tuple[str, ...] = ("value", "conversion")
 DENSE_STATE_LIMIT = 400
 LOOKUP_TABLE_LIMIT = 1 << 22
 
@@ -69,6 +84,8 @@ class MarkovChain:
         transient: ``Q`` as CSR, transition probabilities among transient states.
         to_conversion: one-step probability of ``state -> conversion``.
         to_null: one-step probability of ``state -> null``.
+        conversion_value: mean value of the conversions that follow each state
+            (revenue / conversions of the paths ending there; 0 where none converts).
     """
 
     order: int
@@ -77,6 +94,7 @@ class MarkovChain:
     transient: scipy.sparse.csr_matrix
     to_conversion: np.ndarray
     to_null: np.ndarray
+    conversion_value: np.ndarray | None = None
 
     @property
     def n_states(self) -> int:
@@ -196,12 +214,33 @@ def fit_markov_chain(
     counts = _count_matrix(src, dst, weight, n)
     conv = np.bincount(final, weights=summary.conversions, minlength=n)
     null = np.bincount(final, weights=summary.non_conversions, minlength=n)
+    value = np.bincount(final, weights=summary.revenue, minlength=n)
+    value = np.divide(value, conv, out=np.zeros(n), where=conv > 0)
     out_total = np.asarray(counts.sum(axis=1)).ravel() + conv + null
     scale = np.divide(1.0, out_total, out=np.zeros(n), where=out_total > 0)
     transient = scipy.sparse.diags(scale) @ counts
     return MarkovChain(
-        order, summary.n_channels, keys, transient.tocsr(), conv * scale, null * scale
+        order, summary.n_channels, keys, transient.tocsr(), conv * scale, null * scale, value
     )
+
+
+def _solve_from_start(
+    chain: MarkovChain, rhs: np.ndarray, keep: np.ndarray | None, solver: Solver
+) -> np.ndarray:
+    """``x[start]`` of ``(I - Q_keep) x = rhs_keep`` for each column of ``rhs``."""
+    if keep is None:
+        keep = np.ones(chain.n_states, dtype=bool)
+    if not keep[0]:
+        return np.zeros(rhs.shape[1])
+    index = np.flatnonzero(keep)
+    q = chain.transient[index][:, index]
+    system = scipy.sparse.identity(index.shape[0], format="csc") - q.tocsc()
+    use_dense = solver == "dense" or (solver == "auto" and index.shape[0] <= DENSE_STATE_LIMIT)
+    if use_dense:
+        x = np.linalg.solve(system.toarray(), rhs[index])
+    else:
+        x = scipy.sparse.linalg.splu(system).solve(np.ascontiguousarray(rhs[index]))
+    return np.asarray(x[0], dtype=float).reshape(-1)
 
 
 def absorption_probability(
@@ -216,33 +255,54 @@ def absorption_probability(
         solver: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
             ``DENSE_STATE_LIMIT`` states).
     """
-    if keep is None:
-        keep = np.ones(chain.n_states, dtype=bool)
-    if not keep[0]:
-        return 0.0
-    index = np.flatnonzero(keep)
-    q = chain.transient[index][:, index]
-    r = chain.to_conversion[index]
-    system = scipy.sparse.identity(index.shape[0], format="csc") - q.tocsc()
-    use_dense = solver == "dense" or (solver == "auto" and index.shape[0] <= DENSE_STATE_LIMIT)
-    if use_dense:
-        x = scipy.linalg.solve(system.toarray(), r)
-    else:
-        x = scipy.sparse.linalg.splu(system).solve(r)
-    return float(x[0])
+    return float(_solve_from_start(chain, chain.to_conversion[:, None], keep, solver)[0])
+
+
+def expected_value(
+    chain: MarkovChain, keep: np.ndarray | None = None, *, solver: Solver = "auto"
+) -> float:
+    """Expected conversion value per journey, ``sum_s N[start, s] r_s value_s``."""
+    if chain.conversion_value is None:
+        raise ValueError("the chain carries no conversion values")
+    rhs = (chain.to_conversion * chain.conversion_value)[:, None]
+    return float(_solve_from_start(chain, rhs, keep, solver)[0])
+
+
+def _effects(base: float, removed: np.ndarray) -> np.ndarray:
+    if base <= 0.0:
+        return np.zeros_like(removed)
+    return 1.0 - removed / base
+
+
+def removal_effects_with_value(
+    chain: MarkovChain, *, solver: Solver = "auto"
+) -> tuple[float, np.ndarray, float, np.ndarray]:
+    """Conversion and value removal effects from one solve per channel.
+
+    Returns:
+        ``(P(conversion), removal effects, E(value), value removal effects)``.
+    """
+    value = chain.conversion_value if chain.conversion_value is not None else 0.0
+    rhs = np.column_stack([chain.to_conversion, chain.to_conversion * value])
+    base = _solve_from_start(chain, rhs, None, solver)
+    removed = np.zeros((chain.n_channels, 2))
+    if base[0] > 0.0:
+        digits = chain.state_digits()
+        for channel in range(chain.n_channels):
+            keep = ~(digits == channel + 1).any(axis=1)
+            removed[channel] = _solve_from_start(chain, rhs, keep, solver)
+    return (
+        float(base[0]),
+        _effects(base[0], removed[:, 0]),
+        float(base[1]),
+        _effects(base[1], removed[:, 1]),
+    )
 
 
 def removal_effects(chain: MarkovChain, *, solver: Solver = "auto") -> tuple[float, np.ndarray]:
     """Return ``(P(conversion), removal effect per channel)`` for a fitted chain."""
-    base_probability = absorption_probability(chain, solver=solver)
-    effects = np.zeros(chain.n_channels)
-    if base_probability <= 0.0:
-        return base_probability, effects
-    for channel in range(chain.n_channels):
-        keep = ~chain.states_containing(channel)
-        removed = absorption_probability(chain, keep, solver=solver)
-        effects[channel] = 1.0 - removed / base_probability
-    return base_probability, effects
+    probability, effects, _, _ = removal_effects_with_value(chain, solver=solver)
+    return probability, effects
 
 
 def markov_attribution(
@@ -251,28 +311,45 @@ def markov_attribution(
     order: int = 1,
     collapse_repeats: bool = False,
     solver: Solver = "auto",
+    revenue_split: RevenueSplit = "value",
 ) -> AttributionResult:
     """Markov-chain removal-effect attribution of order ``order``.
 
+    Args:
+        data: path summary (see :func:`load_path_summary`).
+        order: history length of a state.
+        collapse_repeats: merge runs of the same channel first.
+        solver: linear solver, see :func:`absorption_probability`.
+        revenue_split: ``"value"`` (default) splits revenue by the value removal
+            effects; ``"conversion"`` by the conversion removal effects.
+
     Returns:
-        An :class:`AttributionResult` named ``markov_order_<order>`` with removal
-        effects; ``details`` holds ``conversion_probability`` (chain),
-        ``observed_conversion_rate`` and ``n_states``.
+        An :class:`AttributionResult` named ``markov_order_<order>`` with the
+        conversion removal effects; ``details`` holds ``value_removal_effects``,
+        ``revenue_split``, ``conversion_probability`` and ``expected_value`` (chain),
+        ``observed_conversion_rate``, ``observed_value_per_journey`` and ``n_states``.
     """
+    if revenue_split not in REVENUE_SPLITS:
+        raise ValueError(f"revenue_split must be one of {REVENUE_SPLITS}; got {revenue_split!r}")
     summary = load_path_summary(data)
     chain = fit_markov_chain(summary, order=order, collapse_repeats=collapse_repeats)
-    probability, effects = removal_effects(chain, solver=solver)
+    probability, effects, value, value_effects = removal_effects_with_value(chain, solver=solver)
     journeys = summary.total_journeys
+    revenue_shares = value_effects if revenue_split == "value" else effects
     return AttributionResult(
         f"markov_order_{order}",
         "exact",
         summary.channels,
         share_out(summary.total_conversions, effects),
-        share_out(summary.total_revenue, effects),
+        share_out(summary.total_revenue, revenue_shares),
         removal_effects=effects,
         details={
+            "value_removal_effects": value_effects,
+            "revenue_split": revenue_split,
             "conversion_probability": probability,
+            "expected_value": value,
             "observed_conversion_rate": summary.total_conversions / journeys if journeys else 0.0,
+            "observed_value_per_journey": summary.total_revenue / journeys if journeys else 0.0,
             "n_states": chain.n_states,
         },
     )

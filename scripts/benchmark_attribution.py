@@ -6,9 +6,14 @@ them into a path summary the way the dbt models do, then times:
 
 * the aggregation to a path summary (including building the path strings),
 * parsing the summary (:func:`load_path_summary`),
-* Markov removal-effect attribution for each ``--markov-orders`` order,
-* exact Shapley attribution for each ``--shapley-channels`` channel count (each on
-  its own synthetic data set, exact computation forced),
+* Markov removal-effect attribution (conversion and value removal effects, exact) for
+  each ``--markov-orders`` order, and order 1 end to end from the path-summary table
+  (parsing included),
+* Shapley attribution for each ``--shapley-channels`` channel count (each on its own
+  synthetic data set of ``--shapley-journeys`` journeys): the coalition game with the
+  default minimum support, exact up to ``--max-exact-channels`` and above it the
+  permutation-sampling estimate (its Hoeffding error bound is printed), and the
+  path-level game (exact at any channel count),
 * optionally (``--extras``) fractribution, simplified Shapley and linear,
 * optionally (``--simulate-walks N``) a Monte-Carlo baseline for order 1: the
   conversion probability and every removal effect estimated from ``N`` simulated
@@ -40,6 +45,7 @@ from journey_analytics.attribution import (
     linear,
     load_path_summary,
     markov_attribution,
+    path_shapley_attribution,
     shapley_attribution,
     simplified_shapley,
 )
@@ -190,12 +196,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--max-length", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--markov-orders", default="1,2", help="comma-separated orders")
+    parser.add_argument("--markov-orders", default="1,2,3", help="comma-separated orders")
     parser.add_argument(
-        "--shapley-channels", default="10,15,20", help="channel counts for exact Shapley"
+        "--shapley-channels", default="10,20,30", help="channel counts for the Shapley steps"
     )
     parser.add_argument(
-        "--shapley-journeys", type=int, help="journeys per Shapley data set (default --journeys)"
+        "--shapley-journeys",
+        type=int,
+        default=200_000,
+        help="journeys per Shapley data set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-exact-channels",
+        type=int,
+        default=20,
+        help="exact Shapley up to this many channels, sampling above (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-permutations", type=int, default=1000, help="permutations when sampling Shapley"
     )
     parser.add_argument(
         "--shapley-value-function",
@@ -241,6 +259,13 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, Callable[[dict], tuple[ob
             return result, f"{result.details['n_states']} states"
 
         steps.append((f"markov_order_{order}", markov))
+        if order == 1:
+
+            def markov_end_to_end(state: dict) -> tuple[object, str]:
+                result = markov_attribution(state["frame"], order=1)
+                return result, "path-summary table -> parsed -> conversion and value effects"
+
+            steps.append(("markov_order_1_from_table", markov_end_to_end))
     if args.simulate_walks:
 
         def simulate(state: dict) -> tuple[object, str]:
@@ -263,21 +288,40 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, Callable[[dict], tuple[ob
 
         def prepare(state: dict, n_channels: int = n_channels) -> tuple[object, str]:
             journeys = generate_journeys(
-                args.shapley_journeys or args.journeys, n_channels, args.max_length, args.seed + 1
+                args.shapley_journeys, n_channels, args.max_length, args.seed + 1
             )
             state["shapley_summary"] = load_path_summary(aggregate_path_summary(journeys))
             return None, f"{state['shapley_summary'].n_paths} distinct paths"
 
         def shapley(state: dict) -> tuple[object, str]:
             result = shapley_attribution(
-                state.pop("shapley_summary"),
+                state["shapley_summary"],
                 value_function=args.shapley_value_function,
-                force_exact=True,
+                max_exact_channels=args.max_exact_channels,
+                n_permutations=args.n_permutations,
+                seed=args.seed,
             )
-            return result, f"2^{len(result.channels)} coalitions, method {result.method}"
+            note = f"method {result.method}"
+            if "credit_error_bound" in result.details:
+                bound = float(result.details["credit_error_bound"].max())
+                se = float(result.details["shapley_standard_error"].max())
+                phi = float(np.abs(result.details["shapley_values"]).max())
+                note += (
+                    f", {args.n_permutations} permutations, max standard error {se:.2g} "
+                    f"(max |phi| {phi:.2g}), CLT 95% bound {bound:.3g} conversions per channel"
+                )
+            else:
+                note += f", 2^{len(result.channels)} coalitions"
+            return result, note
+
+        def path_game(state: dict) -> tuple[object, str]:
+            summary = state.pop("shapley_summary")
+            result = path_shapley_attribution(summary)
+            return result, "exact, one game per distinct converting channel set"
 
         steps.append((f"shapley_data_{n_channels}", prepare))
-        steps.append((f"shapley_exact_{n_channels}", shapley))
+        steps.append((f"shapley_{n_channels}", shapley))
+        steps.append((f"shapley_path_{n_channels}", path_game))
     return steps
 
 

@@ -43,7 +43,7 @@ def test_tuples_and_frame_give_same_summary() -> None:
             "transformed_path": ["Paid Search > Email_1", "Email_1", "Direct"],
             "conversions": [1, 0, 2],
             "non_conversions": [2, 1, 0],
-            "revenue": [5.0, None, None],
+            "revenue": [5.0, None, 0.0],
         }
     )
     from_frame = load_path_summary(frame)
@@ -125,6 +125,7 @@ def test_attribute_path_summary_all_models() -> None:
         "markov_order_2",
         "markov_order_3",
         "shapley_exact",
+        "shapley_path",
         "shapley_simplified",
         "shapley_ordered",
         "fractribution",
@@ -143,15 +144,25 @@ def test_attribute_path_summary_options() -> None:
     table = attribute_path_summary(rows, models="shapley", max_exact_channels=10)
     assert set(table["method"]) == {"permutation_sampling"}
     table = attribute_path_summary(
-        rows, models=["shapley"], shapley_value_function="conversions", max_exact_channels=10
+        rows,
+        models=["shapley"],
+        shapley_value_function="conversions",
+        shapley_min_support=0,
+        max_exact_channels=10,
     )
     assert set(table["method"]) == {"simplified"}
     with pytest.raises(ValueError, match="unknown model"):
         attribute_path_summary(rows, models="markov,bogus")
     defaults = attribute_path_summary(rows, models=None, direct_channels=None)
     assert set(defaults["model"]) == {
+        "first_touch",
+        "last_touch",
+        "last_non_direct",
+        "linear",
+        "position_based",
         "markov_order_1",
         "shapley_exact",
+        "shapley_path",
         "shapley_simplified",
         "shapley_ordered",
         "fractribution",
@@ -169,7 +180,16 @@ def test_run_attribution_duckdb_roundtrip(tmp_path: Path) -> None:
         con.register("frame", summary)
         con.execute("create table fct_attribution_path_summary as select * from frame")
     status = script.main(
-        ["--database", str(database), "--models", "markov,fractribution", "--markov-order", "1,2"]
+        [
+            "--database",
+            str(database),
+            "--models",
+            "markov,fractribution",
+            "--markov-order",
+            "1,2",
+            "--bootstrap",
+            "0",
+        ]
     )
     assert status == 0
     with duckdb.connect(str(database), read_only=True) as con:
@@ -191,10 +211,18 @@ def test_run_attribution_csv_to_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     script = load_script("run_attribution")
     out_csv = tmp_path / "results.csv"
     status = script.main(
-        ["--csv", str(UPSTREAM_SUMMARY), "--models", "last_touch", "--out-csv", str(out_csv)]
+        [
+            "--csv",
+            str(UPSTREAM_SUMMARY),
+            "--models",
+            "last_touch",
+            "--out-csv",
+            str(out_csv),
+            "--no-progress",
+        ]
     )
     assert status == 0
-    assert "last_touch" in capsys.readouterr().out
+    assert "last_touch_share" in capsys.readouterr().out
     assert pd.read_csv(out_csv)["attributed_conversions"].sum() == pytest.approx(6.0)
 
 
@@ -231,4 +259,35 @@ def test_benchmark_tiny_run(capsys: pytest.CaptureFixture) -> None:
     )
     assert status == 0
     out = capsys.readouterr().out
-    assert "markov_order_2" in out and "shapley_exact_8" in out
+    assert "markov_order_2" in out and "shapley_8" in out and "shapley_path_8" in out
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("conversions", [1, None, 2], r"column 'conversions' is null at row 11"),
+        ("non_conversions", [1, "x", 2], r"column 'non_conversions' must be numeric: row 11"),
+        ("revenue", [1.0, -2.0, 3.0], r"column 'revenue' must be finite and >= 0: row 11"),
+        ("revenue", [1.0, None, 3.0], r"null on converting path\(s\) at row 11"),
+        ("revenue", [1.0, float("inf"), 3.0], r"column 'revenue' must be finite"),
+    ],
+)
+def test_bad_values_name_the_row(column: str, values: list, message: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "transformed_path": ["A > B", "B", "A"],
+            "conversions": [1, 1, 1],
+            "non_conversions": [1, 1, 1],
+            "revenue": [1.0, 1.0, 1.0],
+        },
+        index=[10, 11, 12],
+    )
+    frame[column] = values
+    with pytest.raises(ValueError, match=message):
+        load_path_summary(frame)
+
+
+def test_empty_channel_names_its_row_even_after_merging_duplicates() -> None:
+    rows = [("A > B", 1, 1, 1.0), ("A > B", 1, 0, 1.0), ("C >  > D", 1, 1, 1.0)]
+    with pytest.raises(ValueError, match=r"empty channel name in the path at row 2"):
+        load_path_summary(rows)

@@ -28,7 +28,8 @@ def case(name: str) -> pd.DataFrame:
 
 
 def shares_check(result, effects: dict, total_conv, total_rev) -> None:
-    """Removal effects as given, credit = total x RE / sum(RE)."""
+    """Removal effects as given, credit = total x RE / sum(RE) (conversion revenue split)."""
+    assert result.details["revenue_split"] == "conversion"
     denominator = sum(effects.values())
     got_effects = dict(zip(result.channels, result.removal_effects.tolist(), strict=True))
     conv, rev = result.as_dict(), result.revenue_dict()
@@ -43,7 +44,7 @@ def shares_check(result, effects: dict, total_conv, total_rev) -> None:
 #   P = 1/2 * 2/3 * 2/5 + 1/2 * 2/5 = 2/15 + 3/15 = 1/3
 #   without A: P = 1/2 * 2/5 = 1/5 -> RE_A = 1 - (1/5)/(1/3) = 2/5; without B: P = 0 -> RE_B = 1
 def test_two_channels_order_1() -> None:
-    result = markov_attribution(case("two_channels"), order=1)
+    result = markov_attribution(case("two_channels"), revenue_split="conversion", order=1)
     assert result.details["conversion_probability"] == pytest.approx(1 / 3)
     shares_check(result, {"A": Fraction(2, 5), "B": Fraction(1)}, 2, 30)
 
@@ -53,7 +54,7 @@ def test_two_channels_order_1() -> None:
 #   P = 1/2 * 2/3 * 1/2 + 1/2 * 1/3 = 1/3
 #   without A: 1/2 * 1/3 = 1/6 -> RE_A = 1/2; without B: 0 -> RE_B = 1
 def test_two_channels_order_2() -> None:
-    result = markov_attribution(case("two_channels"), order=2)
+    result = markov_attribution(case("two_channels"), revenue_split="conversion", order=2)
     assert result.details["conversion_probability"] == pytest.approx(1 / 3)
     shares_check(result, {"A": Fraction(1, 2), "B": Fraction(1)}, 2, 30)
 
@@ -68,7 +69,7 @@ def test_two_channels_order_2() -> None:
 #   no C: x_B = 1/6, x_A = 1/12; P = 2/3*1/12 + 1/6*1/6 = 1/12 -> RE_C = 3/4
 #   sum RE = 59/30: A gets 4 * 20/59 = 80/59, B 66/59, C 90/59
 def test_three_channels_order_1() -> None:
-    result = markov_attribution(case("three_channels"), order=1)
+    result = markov_attribution(case("three_channels"), revenue_split="conversion", order=1)
     shares_check(result, {"A": Fraction(2, 3), "B": Fraction(11, 20), "C": Fraction(3, 4)}, 4, 150)
     assert result.conversions.tolist() == pytest.approx([80 / 59, 66 / 59, 90 / 59])
 
@@ -79,7 +80,7 @@ def test_three_channels_order_1() -> None:
 #   no A: 1/6*1/2 = 1/12; no B: 2/3*1/2*1/4 = 1/12; no C: 1/6*1/2 = 1/12 -> all RE = 3/4
 def test_three_channels_order_2_and_3() -> None:
     for order in (2, 3):
-        result = markov_attribution(case("three_channels"), order=order)
+        result = markov_attribution(case("three_channels"), revenue_split="conversion", order=order)
         assert result.details["conversion_probability"] == pytest.approx(1 / 3)
         shares_check(
             result, {"A": Fraction(3, 4), "B": Fraction(3, 4), "C": Fraction(3, 4)}, 4, 150
@@ -91,7 +92,7 @@ def test_three_channels_order_2_and_3() -> None:
 #   x_A = 2/5 x_B + 1/5, x_B = 3/4 x_A -> x_A = 2/7, x_B = 3/14; P = 1/7 + 3/28 = 1/4
 #   no A: 0 -> RE_A = 1; no B: x_A = 1/5, P = 1/10 -> RE_B = 1 - (1/10)/(1/4) = 3/5
 def test_loop_order_1() -> None:
-    result = markov_attribution(case("loop"), order=1)
+    result = markov_attribution(case("loop"), revenue_split="conversion", order=1)
     assert result.details["conversion_probability"] == pytest.approx(1 / 4)
     shares_check(result, {"A": Fraction(1), "B": Fraction(3, 5)}, 2, 15)
     assert result.as_dict() == pytest.approx({"A": 5 / 4, "B": 3 / 4})
@@ -103,7 +104,9 @@ def test_loop_order_1() -> None:
 #   no A: 1/4 * 1/2 = 1/8 -> RE_A = 2/3; no B: 0 -> RE_B = 1; shares 2/5, 3/5
 def test_repeats_order_1_and_collapse() -> None:
     for collapse in (False, True):
-        result = markov_attribution(case("repeats"), order=1, collapse_repeats=collapse)
+        result = markov_attribution(
+            case("repeats"), revenue_split="conversion", order=1, collapse_repeats=collapse
+        )
         assert result.details["conversion_probability"] == pytest.approx(3 / 8)
         shares_check(result, {"A": Fraction(2, 3), "B": Fraction(1)}, 3, 36)
         assert result.as_dict() == pytest.approx({"A": 6 / 5, "B": 9 / 5})
@@ -114,11 +117,14 @@ def test_repeats_order_1_and_collapse() -> None:
 #   P = 3/4 * (1/3*1/2 + 1/3*1/2) + 1/4*1/2 = 1/4 + 1/8 = 3/8
 #   no A: 1/8 -> RE_A = 2/3; no B: 0 -> RE_B = 1 (same as order 1 here)
 def test_repeats_order_2() -> None:
-    result = markov_attribution(case("repeats"), order=2)
+    result = markov_attribution(case("repeats"), revenue_split="conversion", order=2)
     shares_check(result, {"A": Fraction(2, 3), "B": Fraction(1)}, 3, 36)
     assert result.details["n_states"] == 5  # (), (s,A), (s,B), (A,A), (A,B)
     assert (
-        markov_attribution(case("repeats"), order=2, collapse_repeats=True).details["n_states"] == 4
+        markov_attribution(
+            case("repeats"), revenue_split="conversion", order=2, collapse_repeats=True
+        ).details["n_states"]
+        == 4
     )
 
 

@@ -1,4 +1,9 @@
-"""Shapley attribution: hand-computed games, brute force over permutations, properties."""
+"""Shapley attribution: hand-computed games, brute force over permutations, properties.
+
+These tests check the plain coalition game, so ``shapley_attribution`` is called with
+``min_support=0`` throughout; minimum support and the path-level game are tested in
+test_attribution_shapley_robust.py.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import itertools
 import math
 import time
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +22,12 @@ from journey_analytics.attribution import (
     exact_shapley_values,
     ordered_shapley,
     permutation_shapley_values,
-    shapley_attribution,
     simplified_shapley,
 )
+from journey_analytics.attribution import shapley_attribution as robust_shapley_attribution
 from journey_analytics.attribution_shapley import subset_sum_transform
 
+shapley_attribution = partial(robust_shapley_attribution, min_support=0)
 CASES = Path(__file__).parent / "fixtures" / "attribution" / "hand_cases"
 
 

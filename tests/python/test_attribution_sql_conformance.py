@@ -243,3 +243,53 @@ def test_report_reads_the_script_table_when_python_models_are_off(
     # 6 heuristics + fractribution, each over the 6 channels
     assert len(rows) == 42
     assert sum(1 for row in rows if row[0] == "fractribution") == 6
+
+
+def test_data_driven_mart_has_value_effects_and_bootstrap_intervals(
+    fractribution_project: DbtProject, tmp_path: Path
+) -> None:
+    """The Python mart with Markov (orders 1, 2), both Shapley games and 30 resamples:
+    value removal effects, intervals on every row, and the same numbers as the library."""
+    from journey_analytics.attribution import markov_attribution
+
+    copy = DbtProject(workdir=tmp_path, base_vars=BASE_VARS)
+    shutil.copy(fractribution_project.database_path, copy.database_path)
+    copy.run(
+        "build",
+        "-s",
+        "fct_attribution_data_driven",
+        "--exclude-resource-type",
+        "unit_test",
+        vars={
+            "journey__attribution_data_driven_models": ["markov", "shapley", "shapley_path"],
+            "journey__attribution_python_options": {
+                "markov_order": [1, 2],
+                "n_bootstrap": 30,
+                "bootstrap_seed": 3,
+            },
+        },
+    )
+    mart = copy.query_df("select * from fct_attribution_data_driven")
+    assert set(mart["model"]) == {
+        "markov_order_1",
+        "markov_order_2",
+        "shapley_exact",
+        "shapley_path",
+    }
+    assert (mart["bootstrap_resamples"] == 30).all()
+    for column in ("conversions", "revenue"):
+        lower, upper = mart[f"attributed_{column}_lower"], mart[f"attributed_{column}_upper"]
+        assert lower.notna().all() and (lower <= upper).all()
+    markov = mart["model"].str.startswith("markov")
+    assert mart.loc[markov, "value_removal_effect"].notna().all()
+    assert mart.loc[~markov, "value_removal_effect"].isna().all()
+    summary = copy.query_df(
+        "select transformed_path, conversions, non_conversions, cast(revenue as double) as revenue "
+        "from fct_attribution_path_summary"
+    )
+    expected = markov_attribution(summary, order=2)
+    got = mart.loc[mart["model"] == "markov_order_2"].set_index("channel")
+    assert got["attributed_revenue"].to_dict() == pytest.approx(expected.revenue_dict())
+    assert got["value_removal_effect"].to_dict() == pytest.approx(
+        dict(zip(expected.channels, expected.details["value_removal_effects"], strict=True))
+    )

@@ -4,12 +4,30 @@ Runs journey_analytics.attribution.attribute_path_summary on fct_attribution_pat
 in-process (dbt-duckdb). The options come from vars through the model's config in
 _attribution__models.yml: journey__attribution_data_driven_models (the `models` argument),
 journey__attribution_direct_channels and journey__attribution_python_options (any other
-keyword argument of attribute_path_summary, e.g. {markov_order: [1, 2], force_exact: true}).
+keyword argument of attribute_path_summary, e.g. {markov_order: [1, 2], force_exact: true,
+n_bootstrap: 0}). Bootstrap intervals: n_bootstrap resamples of the journeys (default
+DEFAULT_BOOTSTRAP_RESAMPLES, seeded by bootstrap_seed, default 0) on the small path summary.
 Disabled with journey__attribution_python_models: false; scripts/run_attribution.py then
 writes the same table outside dbt (see the source journey_attribution_external).
 """
 
 import pandas as pd
+
+DEFAULT_BOOTSTRAP_RESAMPLES = 100
+COLUMNS = {
+    "model": "object",
+    "channel": "object",
+    "attributed_conversions": "float64",
+    "attributed_revenue": "float64",
+    "removal_effect": "float64",
+    "value_removal_effect": "float64",
+    "method": "object",
+    "attributed_conversions_lower": "float64",
+    "attributed_conversions_upper": "float64",
+    "attributed_revenue_lower": "float64",
+    "attributed_revenue_upper": "float64",
+    "bootstrap_resamples": "Int64",
+}
 
 
 def model(dbt, session):
@@ -33,28 +51,12 @@ def model(dbt, session):
         )
     if "position_weights" in options:
         options["position_weights"] = tuple(options["position_weights"])
+    options.setdefault("n_bootstrap", DEFAULT_BOOTSTRAP_RESAMPLES)
 
-    columns = [
-        "model",
-        "channel",
-        "attributed_conversions",
-        "attributed_revenue",
-        "removal_effect",
-        "method",
-    ]
     summary = dbt.ref("fct_attribution_path_summary").df()
     if summary.empty:
         # no path at all: an empty, typed table
-        return pd.DataFrame(
-            {
-                "model": pd.Series([], dtype="object"),
-                "channel": pd.Series([], dtype="object"),
-                "attributed_conversions": pd.Series([], dtype="float64"),
-                "attributed_revenue": pd.Series([], dtype="float64"),
-                "removal_effect": pd.Series([], dtype="float64"),
-                "method": pd.Series([], dtype="object"),
-            }
-        )
+        return pd.DataFrame({name: pd.Series([], dtype=kind) for name, kind in COLUMNS.items()})
     summary = pd.DataFrame(
         {
             "transformed_path": summary["transformed_path"].astype(str),
@@ -66,6 +68,4 @@ def model(dbt, session):
     results = attribute_path_summary(
         summary, models=models, direct_channels=direct_channels, **options
     )
-    for column in ("attributed_conversions", "attributed_revenue", "removal_effect"):
-        results[column] = results[column].astype("float64")
-    return results[columns]
+    return results[list(COLUMNS)].astype(COLUMNS)
