@@ -112,13 +112,27 @@ def test_anonymous_browsing_is_stitched_to_the_last_user_seen(
         .set_index("anonymous_id")["user_id"]
     )
     anonymous = built_sample.query_df(
-        "select anonymous_id, user_id, is_identified from fct_events where tracked_user_id is null"
+        "select anonymous_id, user_id, is_identified, identity_source, session_id "
+        "from fct_events where tracked_user_id is null"
     )
-    expected = anonymous["anonymous_id"].map(last_user)
-    assert (anonymous["user_id"] == expected.fillna(anonymous["anonymous_id"])).all()
-    assert (anonymous["is_identified"] == expected.notna()).all()
+    # an anonymous event in a session where the person signed in is that person's
+    signed_in = built_sample.query_df(
+        "select session_id, min(tracked_user_id) as session_user, count(distinct tracked_user_id) as users "
+        "from fct_events where tracked_user_id is not null group by 1"
+    ).set_index("session_id")
+    assert (signed_in["users"] == 1).all(), "a session holds at most one user id"
+    in_session = anonymous["session_id"].isin(signed_in.index)
+    assert (anonymous.loc[in_session, "identity_source"] == "session").all()
+    session_user = anonymous.loc[in_session, "session_id"].map(signed_in["session_user"])
+    assert (anonymous.loc[in_session, "user_id"] == session_user).all()
+    # any other anonymous event goes to the device's last user seen, else stays anonymous
+    device = anonymous[~in_session]
+    expected = device["anonymous_id"].map(last_user)
+    assert (device["user_id"] == expected.fillna(device["anonymous_id"])).all()
+    assert (device["is_identified"] == expected.notna()).all()
     # browsing before sign-up exists in the sample and now belongs to a user
     assert int(anonymous["is_identified"].sum()) > 0
+    assert int(in_session.sum()) > 0
 
 
 def test_every_user_session_and_mart_key_is_consistent(built_sample: DbtProject) -> None:

@@ -13,7 +13,9 @@ writes the same table outside dbt (see the source journey_attribution_external).
 
 import pandas as pd
 
-DEFAULT_BOOTSTRAP_RESAMPLES = 100
+# 30 resamples keep a scheduled build cheap (each resample re-runs every model on the path
+# summary); raise n_bootstrap in journey__attribution_python_options for finer intervals.
+DEFAULT_BOOTSTRAP_RESAMPLES = 30
 COLUMNS = {
     "model": "object",
     "channel": "object",
