@@ -67,6 +67,9 @@ def model(dbt, session):
             "revenue": summary["revenue"].astype("float64"),
         }
     )
+    # the seeded bootstrap draws rows by position: a fixed row order makes the intervals the
+    # same on every engine and after any sequence of incremental runs
+    summary = summary.sort_values("transformed_path", kind="stable").reset_index(drop=True)
     results = attribute_path_summary(
         summary, models=models, direct_channels=direct_channels, **options
     )
