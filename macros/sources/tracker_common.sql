@@ -29,14 +29,42 @@
         ('currency', text),
         ('properties', text),
         ('loaded_at', ts),
+    ] + journey.tracker_value_audit_columns()) }}
+{%- endmacro %}
+
+
+{#-
+    (name, type) of the columns that record what staging changed or could not type: each value
+    as sent (as text) and value_issues, the list of what was wrong (see the generic_value_rules
+    doc block). They end the canonical column list.
+-#}
+{% macro tracker_value_audit_columns() -%}
+    {%- set text = dbt.type_string() -%}
+    {{ return([
+        ('user_id_raw', text),
+        ('anonymous_id_raw', text),
+        ('sequence_number_raw', text),
+        ('revenue_raw', text),
+        ('currency_raw', text),
+        ('properties_raw', text),
+        ('loaded_at_raw', text),
+        ('value_issues', text),
     ]) }}
 {%- endmacro %}
 
 
-{#- The canonical columns cast to their types, from a CTE that already has them by name. -#}
-{% macro tracker_select_event_columns(relation_alias) -%}
+{#-
+    The canonical columns cast to their types, from a CTE that already has them by name. The
+    value audit columns are typed nulls unless with_value_audit (the CTE has them too).
+-#}
+{% macro tracker_select_event_columns(relation_alias, with_value_audit=false) -%}
+    {%- set audit_names = journey.tracker_value_audit_columns() | map(attribute=0) | list -%}
     {%- for name, data_type in journey.tracker_event_columns() %}
+    {%- if name in audit_names and not with_value_audit %}
+    cast(null as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- else %}
     cast({{ relation_alias }}.{{ name }} as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- endif %}
     {%- endfor %}
 {%- endmacro %}
 

@@ -10,12 +10,21 @@ validated as (
     select
         *,
         case
-            when event_id is null or event_id = ''
+            when
+                event_id is null
+                or trim(event_id) = ''
+                or lower(trim(event_id)) in ('null', 'undefined', 'none', 'nil', 'nan')
                 then 'missing_event_id'
             when raw_event_name is null or trim(raw_event_name) = ''
                 then 'missing_event_name'
+            when {{ journey.normalize_event_name('raw_event_name') }} = ''
+                then 'event_name_only_punctuation'
             when event_timestamp_raw is null or trim(event_timestamp_raw) = ''
                 then 'missing_timestamp'
+            when
+                event_at is null
+                and {{ journey.regexp_contains('trim(event_timestamp_raw)', '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$') }}
+                then 'timestamp_without_time'
             when event_at is null
                 then 'unparseable_timestamp'
             when user_id is null and anonymous_id is null
