@@ -5,20 +5,23 @@
     '2026-01-05T10:00:00+05:00' is 05:00 UTC. A time without zone is taken as UTC. A date
     without a time, a named zone, epoch numbers and anything else give null (the caller says
     why). Built from the cross-database regexp, cast and timestamp_add macros, so that every
-    engine applies offsets the same way (DuckDB's cast to timestamp would drop them).
+    engine applies offsets the same way (DuckDB's cast to timestamp would drop them). Only the
+    rows with a zone pay for the offset arithmetic.
 -#}
 {% macro iso_timestamp_to_utc(text) -%}
     {%- set trimmed = 'trim(' ~ text ~ ')' -%}
     {%- set zone = '[ ]?([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)' -%}
     {%- set iso = '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[Tt ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(' ~ zone ~ ')?$' -%}
-    {%- set local = "replace(replace(" ~ journey.regexp_replace_all(trimmed, zone ~ '$', '') ~ ", 'T', ' '), 't', ' ')" -%}
-    {%- set local_with_seconds -%}
-        case
-            when {{ journey.regexp_contains(local, '^[^ ]+ [0-9]{1,2}:[0-9]{2}$') }}
-                then concat({{ local }}, ':00')
-            else {{ local }}
-        end
+    {#- from the 11th character on (past the date's dashes), a sign can only start a zone -#}
+    {%- set time_part = 'substr(' ~ trimmed ~ ', 11)' -%}
+    {%- set has_zone -%}
+        (
+            strpos({{ time_part }}, '+') > 0
+            or strpos({{ time_part }}, '-') > 0
+            or upper(substr({{ trimmed }}, length({{ trimmed }}))) = 'Z'
+        )
     {%- endset -%}
+    {%- set local = "replace(replace(" ~ journey.regexp_replace_all(trimmed, zone ~ '$', '') ~ ", 'T', ' '), 't', ' ')" -%}
     {%- set offset_hours = journey.regexp_extract_group(trimmed, '([+-][0-9]{2}):?[0-9]{0,2}$') -%}
     {%- set offset_minutes = journey.regexp_extract_group(trimmed, '[+-][0-9]{2}:?([0-9]{2})$') -%}
     {%- set offset -%}
@@ -30,11 +33,16 @@
         )
     {%- endset -%}
     case
-        when {{ journey.regexp_contains(trimmed, iso) }}
+        when not {{ journey.regexp_contains(trimmed, iso) }} then null
+        when {{ has_zone }}
             then {{ journey.timestamp_add(
                 'minute',
                 '-1 * ' ~ offset,
-                journey.try_cast(local_with_seconds, dbt.type_timestamp())
+                journey.try_cast(journey.timestamp_with_seconds(local), dbt.type_timestamp())
             ) }}
+        else {{ journey.try_cast(
+            journey.timestamp_with_seconds("replace(replace(" ~ trimmed ~ ", 'T', ' '), 't', ' ')"),
+            dbt.type_timestamp()
+        ) }}
     end
 {%- endmacro %}

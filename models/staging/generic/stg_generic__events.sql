@@ -9,6 +9,11 @@
 {%- set required = ['event_id', 'event_name', 'event_timestamp', 'user_id', 'anonymous_id'] -%}
 {%- set events = journey.resolved_source(source('generic', 'events')) -%}
 {%- set present = journey.check_source_columns(events, required, 'generic.events') -%}
+{#- typed columns (DuckDB only) take cheap exact parsers; text takes the rules below -#}
+{%- set types = journey.source_column_types(events) -%}
+{%- set sequence_is_integer = types.get('sequence_number', '') in [
+    'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UINTEGER', 'USMALLINT', 'UTINYINT'
+] -%}
 {%- set text = dbt.type_string() -%}
 {%- set number = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' -%}
 {%- set whole_number = '^[+-]?[0-9]+([.]0*)?$' -%}
@@ -30,6 +35,7 @@ as_sent as (
         {{ journey.try_cast('event_id', text) }} as event_id,
         {{ journey.try_cast('event_name', text) }} as raw_event_name,
         {{ journey.try_cast('event_timestamp', text) }} as event_timestamp_raw,
+        {{ journey.source_timestamp_utc('event_timestamp', types.get('event_timestamp')) }} as event_at,
         {{ journey.try_cast('user_id', text) }} as user_id_raw,
         {{ journey.try_cast('anonymous_id', text) }} as anonymous_id_raw,
         {{ journey.column_or_null('session_id', present, text, 'tracker_session_id') }},
@@ -44,7 +50,12 @@ as_sent as (
         {{ journey.column_or_null('revenue', present, text, 'revenue_raw') }},
         {{ journey.column_or_null('currency', present, text, 'currency_raw') }},
         {{ journey.column_or_null('properties', present, text, 'properties_raw') }},
-        {{ journey.column_or_null('loaded_at', present, text, 'loaded_at_raw') }}
+        {{ journey.column_or_null('loaded_at', present, text, 'loaded_at_raw') }},
+        {% if 'loaded_at' in present -%}
+            {{ journey.source_timestamp_utc('loaded_at', types.get('loaded_at')) }}
+        {%- else -%}
+            cast(null as {{ dbt.type_timestamp() }})
+        {%- endif %} as loaded_at
     from source
 
 ),
@@ -54,17 +65,19 @@ checked as (
     -- one reason (or null) per column whose value cannot be used as sent
     select
         *,
-        {{ journey.iso_timestamp_to_utc('event_timestamp_raw') }} as event_at,
-        {{ journey.iso_timestamp_to_utc('loaded_at_raw') }} as loaded_at,
         {{ journey.identity_value_issue('user_id_raw', 'user_id') }} as user_id_issue,
         {{ journey.identity_value_issue('anonymous_id_raw', 'anonymous_id') }} as anonymous_id_issue,
-        case
-            when sequence_number_raw is null or trim(sequence_number_raw) = '' then null
-            when not {{ journey.regexp_contains('trim(sequence_number_raw)', whole_number) }}
-                then 'sequence_number_not_an_integer'
-            when {{ sequence_as_bigint }} is null
-                then 'sequence_number_out_of_range'
-        end as sequence_number_issue,
+        {% if sequence_is_integer -%}
+            cast(null as {{ text }}) as sequence_number_issue,
+        {%- else -%}
+            case
+                when sequence_number_raw is null or trim(sequence_number_raw) = '' then null
+                when not {{ journey.regexp_contains('trim(sequence_number_raw)', whole_number) }}
+                    then 'sequence_number_not_an_integer'
+                when {{ sequence_as_bigint }} is null
+                    then 'sequence_number_out_of_range'
+            end as sequence_number_issue,
+        {%- endif %}
         case
             when revenue_raw is null or trim(revenue_raw) = '' then null
             when
@@ -85,12 +98,7 @@ checked as (
             when not {{ journey.regexp_contains('trim(currency_raw)', '^[A-Za-z]{3}$') }}
                 then 'currency_invalid'
         end as currency_issue,
-        case
-            when properties_raw is null or trim(properties_raw) = '' then null
-            when {{ journey.json_type_name('properties_raw') }} is null then 'properties_invalid_json'
-            when {{ journey.json_type_name('properties_raw') }} not in ('object', 'null')
-                then 'properties_not_an_object'
-        end as properties_issue
+        {{ journey.json_type_name('properties_raw') }} as properties_json_type
     from as_sent
 
 ),
@@ -112,10 +120,14 @@ typed as (
             else nullif(trim(anonymous_id_raw), '')
         end as anonymous_id,
         tracker_session_id,
-        case
-            when sequence_number_issue is null
-                then {{ sequence_as_bigint }}
-        end as sequence_number,
+        {% if sequence_is_integer -%}
+            cast(sequence_number_raw as {{ dbt.type_bigint() }}) as sequence_number,
+        {%- else -%}
+            case
+                when sequence_number_issue is null
+                    then {{ sequence_as_bigint }}
+            end as sequence_number,
+        {%- endif %}
         page_url,
         page_referrer,
         utm_source,
@@ -134,8 +146,7 @@ typed as (
             else currency_raw
         end as currency,
         case
-            when properties_issue is null and {{ journey.json_type_name('properties_raw') }} = 'object'
-                then properties_raw
+            when properties_json_type = 'object' then properties_raw
         end as properties,
         loaded_at,
         user_id_raw,
@@ -145,17 +156,19 @@ typed as (
         currency_raw,
         properties_raw,
         loaded_at_raw,
-        -- each reason followed by ',' (|| keeps a null reason null); the last ',' is cut below
-        coalesce(user_id_issue || ',', '')
-        || coalesce(anonymous_id_issue || ',', '')
-        || coalesce(sequence_number_issue || ',', '')
-        || coalesce(revenue_issue || ',', '')
-        || coalesce(currency_issue || ',', '')
-        || coalesce(properties_issue || ',', '')
-        || case
-            when trim(loaded_at_raw) <> '' and loaded_at is null then 'loaded_at_unparseable,'
-            else ''
-        end as value_issues_list
+        user_id_issue,
+        anonymous_id_issue,
+        sequence_number_issue,
+        revenue_issue,
+        currency_issue,
+        case
+            when properties_raw is null or trim(properties_raw) = '' then null
+            when properties_json_type is null then 'properties_invalid_json'
+            when properties_json_type not in ('object', 'null') then 'properties_not_an_object'
+        end as properties_issue,
+        case
+            when trim(loaded_at_raw) <> '' and loaded_at is null then 'loaded_at_unparseable'
+        end as loaded_at_issue
     from checked
 
 ),
@@ -164,7 +177,25 @@ with_issues as (
 
     select
         *,
-        nullif(rtrim(value_issues_list, ','), '') as value_issues
+        case
+            -- most rows have no issue: build the list only for the others
+            when
+                coalesce(
+                    user_id_issue, anonymous_id_issue, sequence_number_issue, revenue_issue,
+                    currency_issue, properties_issue, loaded_at_issue
+                ) is not null
+                -- each reason followed by ',' (|| keeps a null reason null), the last ',' cut
+                then rtrim(
+                    coalesce(user_id_issue || ',', '')
+                    || coalesce(anonymous_id_issue || ',', '')
+                    || coalesce(sequence_number_issue || ',', '')
+                    || coalesce(revenue_issue || ',', '')
+                    || coalesce(currency_issue || ',', '')
+                    || coalesce(properties_issue || ',', '')
+                    || coalesce(loaded_at_issue || ',', ''),
+                    ','
+                )
+        end as value_issues
     from typed
 
 ),
