@@ -314,3 +314,50 @@ def test_expected_instants_agree_with_python() -> None:
         assert instant == datetime.fromisoformat(expected[row["event_id"]]), row["case_name"]
         checked += 1
     assert checked >= 6
+
+
+# ---- tracker sources: the identity rules apply to them too ------------------------------------
+
+
+def test_tracker_identities_follow_the_same_rules(tmp_path: Path) -> None:
+    """A Snowplow export with a blank user id, placeholder ids and a padded user id."""
+    events = tmp_path / "snowplow.csv"
+    header = "event_id,event,event_name,collector_tstamp,user_id,domain_userid,domain_sessionid"
+    rows = [
+        "sp1,page_view,page_view,2024-03-01 08:00:00,   ,d1,s1",
+        "sp2,page_view,page_view,2024-03-01 08:00:00,null,undefined,s2",
+        "sp3,page_view,page_view,2024-03-01 08:00:00, u-9 ,d3,s3",
+    ]
+    events.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    project = DbtProject(
+        workdir=tmp_path / "dbt",
+        base_vars={
+            "journey__source_generic_enabled": False,
+            "journey__source_snowplow_enabled": True,
+            "journey__snowplow_events_path": str(events),
+            "journey__snowplow_events_format": "csv",
+        },
+    )
+    project.run(*BUILD_ARGS)
+    kept = project.query(
+        "select events.event_id, events.tracked_user_id, events.anonymous_id, issues.value_issues,"
+        " issues.user_id_raw from fct_events as events left join fct_event_value_issues as issues"
+        " on events.event_id = issues.event_id order by 1"
+    )
+    assert kept == [
+        ("sp1", None, "d1", "user_id_blank", "   "),
+        ("sp3", "u-9", "d3", "user_id_trimmed", " u-9 "),
+    ]
+    quarantined = project.query(
+        "select event_id, quarantine_reason, user_id, anonymous_id, value_issues"
+        " from fct_quarantined_events"
+    )
+    assert quarantined == [
+        (
+            "sp2",
+            "missing_identity",
+            "null",
+            "undefined",
+            "user_id_placeholder,anonymous_id_placeholder",
+        )
+    ]

@@ -111,14 +111,8 @@ typed as (
         raw_event_name,
         event_timestamp_raw,
         event_at,
-        case
-            when user_id_issue in ('user_id_blank', 'user_id_placeholder') then null
-            else nullif(trim(user_id_raw), '')
-        end as user_id,
-        case
-            when anonymous_id_issue in ('anonymous_id_blank', 'anonymous_id_placeholder') then null
-            else nullif(trim(anonymous_id_raw), '')
-        end as anonymous_id,
+        {{ journey.identity_value('user_id_raw', 'user_id') }} as user_id,
+        {{ journey.identity_value('anonymous_id_raw', 'anonymous_id') }} as anonymous_id,
         tracker_session_id,
         {% if sequence_is_integer -%}
             cast(sequence_number_raw as {{ dbt.type_bigint() }}) as sequence_number,
