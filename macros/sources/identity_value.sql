@@ -3,10 +3,9 @@
     blank or a placeholder (the cases journey.identity_value_issue names).
 -#}
 {% macro identity_value(raw, column_name) -%}
+    {%- set issue = journey.identity_value_issue(raw, column_name) -%}
     case
-        when {{ journey.identity_value_issue(raw, column_name) }}
-            in ('{{ column_name }}_blank', '{{ column_name }}_placeholder')
-            then null
-        else nullif(trim({{ raw }}), '')
+        when {{ issue }} is null then nullif({{ raw }}, '')
+        when {{ issue }} = '{{ column_name }}_trimmed' then trim({{ raw }})
     end
 {%- endmacro %}

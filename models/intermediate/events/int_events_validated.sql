@@ -10,14 +10,23 @@ validated as (
     select
         *,
         case
+            -- cheap tests first: the usual id is spared the trim and lower
             when
                 event_id is null
-                or trim(event_id) = ''
-                or lower(trim(event_id)) in ('null', 'undefined', 'none', 'nil', 'nan')
+                or event_id = ''
+                or (substr(event_id, 1, 1) = ' ' and trim(event_id) = '')
+                or (
+                    -- 'undefined', the longest placeholder, with a space on each side
+                    length(event_id) <= 11
+                    and lower(trim(event_id)) in ('null', 'undefined', 'none', 'nil', 'nan')
+                )
                 then 'missing_event_id'
             when raw_event_name is null or trim(raw_event_name) = ''
                 then 'missing_event_name'
-            when {{ journey.normalize_event_name('raw_event_name') }} = ''
+            -- a name with a cased letter (lower differs from upper) has something to keep
+            when
+                lower(raw_event_name) = upper(raw_event_name)
+                and {{ journey.normalize_event_name('raw_event_name') }} = ''
                 then 'event_name_only_punctuation'
             when event_timestamp_raw is null or trim(event_timestamp_raw) = ''
                 then 'missing_timestamp'

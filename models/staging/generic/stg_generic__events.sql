@@ -80,12 +80,12 @@ checked as (
         {%- endif %}
         case
             when revenue_raw is null or trim(revenue_raw) = '' then null
-            when
-                lower(trim(revenue_raw))
-                in ('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity')
-                then 'revenue_not_finite'
             when not {{ journey.regexp_contains('trim(revenue_raw)', number) }}
-                then 'revenue_not_a_number'
+                then case
+                    when {{ journey.regexp_contains('lower(trim(revenue_raw))', '^[+-]?(nan|inf|infinity)$') }}
+                        then 'revenue_not_finite'
+                    else 'revenue_not_a_number'
+                end
             -- fct_events stores revenue as a decimal with 22 integer digits
             when not abs({{ journey.try_cast('trim(revenue_raw)', dbt.type_float()) }}) < 1e22
                 then 'revenue_out_of_range'
@@ -111,8 +111,15 @@ typed as (
         raw_event_name,
         event_timestamp_raw,
         event_at,
-        {{ journey.identity_value('user_id_raw', 'user_id') }} as user_id,
-        {{ journey.identity_value('anonymous_id_raw', 'anonymous_id') }} as anonymous_id,
+        -- blank and placeholder ids are absent ids; other ids lose the spaces around them
+        case
+            when user_id_issue is null then nullif(user_id_raw, '')
+            when user_id_issue = 'user_id_trimmed' then trim(user_id_raw)
+        end as user_id,
+        case
+            when anonymous_id_issue is null then nullif(anonymous_id_raw, '')
+            when anonymous_id_issue = 'anonymous_id_trimmed' then trim(anonymous_id_raw)
+        end as anonymous_id,
         tracker_session_id,
         {% if sequence_is_integer -%}
             cast(sequence_number_raw as {{ dbt.type_bigint() }}) as sequence_number,
