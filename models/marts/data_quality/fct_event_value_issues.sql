@@ -1,11 +1,18 @@
 {#-
     One row per event of fct_events whose raw values staging could not use as sent: the kept
     copy of each event id (ranked as fct_events ranks duplicates) when it has value_issues,
-    with every value as sent beside the value fct_events holds.
+    with every value as sent beside the value fct_events holds. Only events fct_events holds
+    are listed (whatever else it leaves out, e.g. erased identities, stays out here too).
 -#}
 with canonical as (
 
     select * from {{ ref('int_events_canonical') }}
+
+),
+
+kept_events as (
+
+    select event_id from {{ ref('fct_events') }}
 
 ),
 
@@ -35,28 +42,30 @@ ranked as (
 final as (
 
     select
-        event_id,
-        source_name,
-        raw_event_name,
-        event_name,
-        event_at,
-        value_issues,
-        user_id_raw,
-        user_id,
-        anonymous_id_raw,
-        anonymous_id,
-        sequence_number_raw,
-        sequence_number,
-        revenue_raw,
-        cast(revenue as {{ dbt.type_numeric() }}) as revenue,
-        currency_raw,
-        currency,
-        properties_raw,
-        properties,
-        loaded_at_raw,
-        loaded_at
+        ranked.event_id,
+        ranked.source_name,
+        ranked.raw_event_name,
+        ranked.event_name,
+        ranked.event_at,
+        ranked.value_issues,
+        ranked.user_id_raw,
+        ranked.user_id,
+        ranked.anonymous_id_raw,
+        ranked.anonymous_id,
+        ranked.sequence_number_raw,
+        ranked.sequence_number,
+        ranked.revenue_raw,
+        cast(ranked.revenue as {{ dbt.type_numeric() }}) as revenue,
+        ranked.currency_raw,
+        ranked.currency,
+        ranked.properties_raw,
+        ranked.properties,
+        ranked.loaded_at_raw,
+        ranked.loaded_at
     from ranked
-    where duplicate_rank = 1 and value_issues is not null
+    inner join kept_events
+        on ranked.event_id = kept_events.event_id
+    where ranked.duplicate_rank = 1 and ranked.value_issues is not null
 
 )
 
