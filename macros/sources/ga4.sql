@@ -206,10 +206,10 @@
 {%- endmacro %}
 
 
-{#- var journey__ga4_events_path as a list of globs. -#}
+{#- var journey__ga4_events_path as a list of absolute globs (journey.absolute_source_path). -#}
 {% macro ga4_paths() -%}
     {%- set p = var('journey__ga4_events_path') -%}
-    {{ return([p] if p is string else p | list) }}
+    {{ return(journey.absolute_source_path([p] if p is string else p | list)) }}
 {%- endmacro %}
 
 {#- ... and as a DuckDB literal ('a' or ['a', 'b']). -#}

@@ -42,7 +42,7 @@
 {%- endmacro %}
 
 
-{#- The files a Segment table is read from on DuckDB (var journey__segment_path, {table} filled in). -#}
+{#- The files a Segment table is read from on DuckDB (var journey__segment_path, {table} filled in, absolute). -#}
 {% macro segment_table_path(table) -%}
     {%- set path = var('journey__segment_path') -%}
     {%- if '{table}' not in path -%}
@@ -50,7 +50,7 @@
             "journey: journey__segment_path must contain {table} (each Segment table has its own files), got '" ~ path ~ "'"
         ) }}
     {%- endif -%}
-    {{ return(path | replace('{table}', table)) }}
+    {{ return(journey.absolute_source_path(path | replace('{table}', table))) }}
 {%- endmacro %}
 
 
@@ -149,7 +149,7 @@
     {%- if table not in var('journey__segment_tables', []) -%}
         {{ journey.tracker_empty_events() }}
     {%- else -%}
-        {%- set relation = source('segment', table) -%}
+        {%- set relation = journey.resolved_source(source('segment', table)) -%}
         {%- set present = journey.tracker_source_columns(
             relation, ['id', 'timestamp'], 'segment.' ~ table,
             paths=[journey.segment_table_path(table)],
@@ -191,7 +191,7 @@ select * from final
 {%- else -%}
 {#- unit tests give only `tracks` as a fixture: per-event tables are not read there -#}
 {%- set event_tables = [] if journey.is_unit_test_run() else var('journey__segment_event_tables', []) -%}
-{%- set tracks = source('segment', 'tracks') -%}
+{%- set tracks = journey.resolved_source(source('segment', 'tracks')) -%}
 {%- set present = journey.tracker_source_columns(
     tracks, ['id', 'event', 'timestamp'], 'segment.tracks',
     paths=[journey.segment_table_path('tracks')],

@@ -29,14 +29,68 @@
         ('currency', text),
         ('properties', text),
         ('loaded_at', ts),
+    ] + journey.tracker_value_audit_columns()) }}
+{%- endmacro %}
+
+
+{#-
+    (name, type) of the columns that record what staging changed or could not type: each value
+    as sent (as text) and value_issues, the list of what was wrong (see the generic_value_rules
+    doc block). They end the canonical column list.
+-#}
+{% macro tracker_value_audit_columns() -%}
+    {%- set text = dbt.type_string() -%}
+    {{ return([
+        ('user_id_raw', text),
+        ('anonymous_id_raw', text),
+        ('sequence_number_raw', text),
+        ('revenue_raw', text),
+        ('currency_raw', text),
+        ('properties_raw', text),
+        ('loaded_at_raw', text),
+        ('value_issues', text),
     ]) }}
 {%- endmacro %}
 
 
-{#- The canonical columns cast to their types, from a CTE that already has them by name. -#}
-{% macro tracker_select_event_columns(relation_alias) -%}
+{#-
+    The canonical columns cast to their types, from a CTE that already has them by name.
+    with_value_audit: the CTE has the value audit columns too (the generic model). Otherwise (the
+    trackers) the identities get the rules of the generic source here - blank and placeholder
+    ids ('undefined') become null, spaces around are removed - with user_id_raw /
+    anonymous_id_raw and value_issues saying so; the other audit columns are typed nulls.
+-#}
+{% macro tracker_select_event_columns(relation_alias, with_value_audit=false) -%}
+    {%- set audit_names = journey.tracker_value_audit_columns() | map(attribute=0) | list -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set identity = {} -%}
+    {%- for column in ['user_id', 'anonymous_id'] -%}
+        {%- set raw = 'cast(' ~ relation_alias ~ '.' ~ column ~ ' as ' ~ text ~ ')' -%}
+        {%- do identity.update({
+            column: journey.identity_value(raw, column),
+            column ~ '_raw': raw,
+            column ~ '_issue': journey.identity_value_issue(raw, column),
+        }) -%}
+    {%- endfor -%}
     {%- for name, data_type in journey.tracker_event_columns() %}
+    {%- if with_value_audit %}
     cast({{ relation_alias }}.{{ name }} as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- elif name in ['user_id', 'anonymous_id', 'user_id_raw', 'anonymous_id_raw'] %}
+    {{ identity[name] }} as {{ name }}{{ "," if not loop.last }}
+    {%- elif name == 'value_issues' %}
+    case
+        when coalesce({{ identity['user_id_issue'] }}, {{ identity['anonymous_id_issue'] }}) is not null
+            then rtrim(
+                coalesce({{ identity['user_id_issue'] }} || ',', '')
+                || coalesce({{ identity['anonymous_id_issue'] }} || ',', ''),
+                ','
+            )
+    end as {{ name }}{{ "," if not loop.last }}
+    {%- elif name in audit_names %}
+    cast(null as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- else %}
+    cast({{ relation_alias }}.{{ name }} as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
+    {%- endif %}
     {%- endfor %}
 {%- endmacro %}
 

@@ -90,6 +90,9 @@ def test_staging_models_have_the_generic_columns(project: DbtProject) -> None:
         "user_id", "anonymous_id", "tracker_session_id", "sequence_number", "page_url",
         "page_referrer", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
         "revenue", "currency", "properties", "loaded_at",
+        # what staging did not use as sent (null for trackers): the generic_value_rules doc
+        "user_id_raw", "anonymous_id_raw", "sequence_number_raw", "revenue_raw", "currency_raw",
+        "properties_raw", "loaded_at_raw", "value_issues",
     ]  # fmt: skip
     for model in STAGING_MODELS:
         assert columns(project, model) == generic, model

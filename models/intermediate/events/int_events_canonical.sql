@@ -1,6 +1,7 @@
 {#-
     Valid events with their canonical object_action name, category and journey stage. A raw
-    name the taxonomy lacks keeps a normalised form of itself and is flagged unmapped.
+    name the taxonomy lacks keeps a normalised form of itself and is flagged unmapped. The
+    taxonomy is matched on the raw name without surrounding spaces (raw_event_name keeps them).
 -#}
 with validated as (
 
@@ -60,14 +61,22 @@ mapped as (
         validated.revenue,
         validated.currency,
         validated.properties,
-        validated.loaded_at
+        validated.loaded_at,
+        validated.value_issues,
+        validated.user_id_raw,
+        validated.anonymous_id_raw,
+        validated.sequence_number_raw,
+        validated.revenue_raw,
+        validated.currency_raw,
+        validated.properties_raw,
+        validated.loaded_at_raw
     from validated
     left join source_specific
         on
-            validated.raw_event_name = source_specific.raw_event_name
+            trim(validated.raw_event_name) = source_specific.raw_event_name
             and validated.source_name = source_specific.source_name
     left join any_source
-        on validated.raw_event_name = any_source.raw_event_name
+        on trim(validated.raw_event_name) = any_source.raw_event_name
 
 )
 

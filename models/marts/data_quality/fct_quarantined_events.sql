@@ -2,10 +2,13 @@
     One row per raw row that is not in fct_events, with the reason: invalid rows (no
     timestamp, unparseable or implausible timestamp, no identity, no name or id) and the
     extra copies of duplicated event ids. Raw rows = fct_events rows + these rows.
+    value_issues lists the row's other values that staging could not use as sent.
 -#}
+{#- identities as sent: the raw text where staging keeps it (generic source), else the column -#}
 {%- set row_columns = [
-    'source_name', 'event_id', 'raw_event_name', 'event_timestamp_raw', 'user_id',
-    'anonymous_id', 'loaded_at',
+    'source_name', 'event_id', 'raw_event_name', 'event_timestamp_raw',
+    'coalesce(user_id_raw, user_id) as user_id',
+    'coalesce(anonymous_id_raw, anonymous_id) as anonymous_id', 'loaded_at', 'value_issues',
 ] -%}
 
 with validated as (

@@ -18,7 +18,7 @@
 {%- if execute and start is not none and not modules.re.match('^[0-9]{8}$', start) -%}
     {{ exceptions.raise_compiler_error("journey: journey__ga4_start_date must be a date as YYYYMMDD (the shard suffix), got '" ~ start ~ "'") }}
 {%- endif -%}
-{%- set events_source = source('ga4', 'events') -%}
+{%- set events_source = journey.resolved_source(source('ga4', 'events')) -%}
 {%- set present = journey.tracker_source_columns(
     journey.ga4_probe_relation(events_source), ['event_name', 'event_timestamp'], 'ga4.events',
     paths=journey.ga4_paths(),

@@ -8,12 +8,12 @@
     Device: the first non-null of var journey__snowplow_anonymous_id_columns (domain_userid).
     Tracker session: domain_sessionid.
 -#}
-{%- set events_source = source('snowplow', 'events') -%}
+{%- set events_source = journey.resolved_source(source('snowplow', 'events')) -%}
 {%- set present = journey.tracker_source_columns(
     events_source,
     ['event_id', 'event', 'collector_tstamp', 'user_id', 'domain_userid', 'domain_sessionid'],
     'snowplow.events',
-    paths=[var('journey__snowplow_events_path')],
+    paths=[journey.absolute_source_path(var('journey__snowplow_events_path'))],
     hint="Point journey__snowplow_schema / journey__snowplow_events_table (or journey__snowplow_events_path on DuckDB) at the atomic events, or set journey__source_snowplow_enabled: false.",
     assumed_columns=journey.snowplow_known_columns(),
 ) -%}
