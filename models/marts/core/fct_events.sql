@@ -147,7 +147,7 @@ touched_actors as (
         from changes
         where old_actor_id is not null
     ) as change_points
-    group by 1
+    group by actor_id
 
 ),
 
@@ -187,7 +187,7 @@ resume_points as (
         max(case when is_gap_start = 1 and event_at < changed_at then actor_event_number end)
             as resume_event_number
     from touched_history
-    group by 1
+    group by actor_id
 
 ),
 
@@ -201,24 +201,23 @@ reprocessed_stored_ids as (
 
 ),
 
+{% endif %}
+
 candidates as (
 
     select deduplicated.*
     from deduplicated
-    inner join touched_actors
-        on deduplicated.actor_id = touched_actors.actor_id
-    where
-        deduplicated.event_id in (select reprocessed_stored_ids.event_id from reprocessed_stored_ids)
-        or deduplicated.event_id in (select changes.new_event_id from changes where changes.new_event_id is not null)
+    {% if incremental %}
+        inner join touched_actors
+            on deduplicated.actor_id = touched_actors.actor_id
+        where
+            deduplicated.event_id in (select reprocessed_stored_ids.event_id from reprocessed_stored_ids)
+            or deduplicated.event_id in (
+                select changes.new_event_id from changes where changes.new_event_id is not null
+            )
+    {% endif %}
 
 ),
-{% else %}
-candidates as (
-
-    select * from deduplicated
-
-),
-{% endif %}
 
 ordering_keys as (
 
@@ -273,11 +272,15 @@ split as (
         *,
         case
             when is_gap_start = 1 then 1
-            when user_id is not null
-                and user_id <> last_value(user_id ignore nulls) over gap_session_so_far then 1
+            when
+                user_id is not null
+                and user_id <> last_value(user_id ignore nulls) over gap_session_so_far
+                then 1
             {% if split_on_campaign %}
-                when utm_campaign is not null
-                    and utm_campaign <> last_value(utm_campaign ignore nulls) over gap_session_so_far then 1
+                when
+                    utm_campaign is not null
+                    and utm_campaign <> last_value(utm_campaign ignore nulls) over gap_session_so_far
+                    then 1
             {% endif %}
             else 0
         end as is_session_start
@@ -319,7 +322,7 @@ session_users as (
         session_first_event_id,
         max(user_id) as session_user_id
     from sessionized
-    group by 1
+    group by session_first_event_id
 
 ),
 
@@ -365,6 +368,7 @@ final as (
         deduplicated.currency,
         deduplicated.properties,
         deduplicated.loaded_at,
+        deduplicated.value_issues,
         {{ journey.run_started_at_timestamp() }} as processed_at
     from candidates as deduplicated
     inner join sessionized

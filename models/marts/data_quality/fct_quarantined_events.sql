@@ -1,7 +1,8 @@
 {#-
     One row per raw row that is not in fct_events, with the reason: invalid rows (no
     timestamp, unparseable or implausible timestamp, no identity, no name or id) and the
-    extra copies of duplicated event ids. Raw rows = fct_events rows + these rows.
+    extra copies of duplicated event ids. Rows of erased people (int_erased_identities) are
+    left out here too. Raw rows = fct_events rows + these rows + erased rows.
     value_issues lists the row's other values that staging could not use as sent.
 -#}
 {#- identities as sent: the raw text where staging keeps it (generic source), else the column -#}
@@ -14,6 +15,7 @@
 with validated as (
 
     select * from {{ ref('int_events_validated') }}
+    where {{ journey.is_not_erased('user_id', 'anonymous_id') }}
 
 ),
 
