@@ -29,10 +29,10 @@ from pathlib import Path
 
 os.environ.setdefault("RETENTIONEERING_NO_TRACK", "1")
 
-import duckdb  # noqa: E402
-import pandas as pd  # noqa: E402
-import retentioneering  # noqa: E402
-from retentioneering import Eventstream  # noqa: E402
+import duckdb
+import pandas as pd
+import retentioneering
+from retentioneering import Eventstream
 
 
 def staging_sql(
