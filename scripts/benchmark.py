@@ -21,10 +21,10 @@ at most 6x) and incremental day / full build (target: at most 10%).
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -409,16 +409,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def versions() -> dict[str, str]:
     """dbt and DuckDB versions of this environment."""
-    import duckdb
-
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    core = next((line for line in done.stdout.splitlines() if "installed" in line), "")
-    return {"dbt": core.split(":")[-1].strip(), "duckdb": duckdb.__version__}
+    return {
+        package: importlib.metadata.version(package)
+        for package in ("dbt-core", "dbt-duckdb", "duckdb")
+    }
 
 
 if __name__ == "__main__":
