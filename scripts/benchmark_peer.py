@@ -243,6 +243,10 @@ def render_markdown(report: dict[str, Any]) -> str:
             ],
         ),
         "",
+        f"All three steps: ours {report['total']['ours_s']:,.2f} s, peer "
+        f"{report['total']['peer_s']:,.2f} s, ratio {report['total']['ratio']:.2f}. Faster than "
+        f"the peer on every step: {'yes' if report['faster_on_every_step'] else 'no'}.",
+        "",
         f"Peak memory: our dbt runs {report['peak_rss_mib']['ours']:,.0f} MiB, the peer's process "
         f"{report['peak_rss_mib']['peer']:,.0f} MiB.",
         "",

@@ -182,3 +182,33 @@ def test_peer_two_way_comparison_counts_each_side() -> None:
         "only_peer": 1,
         "agree": False,
     }
+
+
+PEER_PYTHON = PROJECT_DIR / ".venv-peer" / "bin" / "python"
+
+
+@pytest.mark.skipif(not PEER_PYTHON.exists(), reason="no .venv-peer (make bench-peer creates it)")
+def test_peer_agrees_with_our_marts(tmp_path: Path) -> None:
+    """retentioneering, an independent implementation, finds the same sessions, transitions and
+    checkout funnel counts on the same raw events (messy rows included)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "benchmark_peer.py"),
+            f"--users={USERS}",
+            f"--days={DAYS}",
+            f"--out={tmp_path}",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((tmp_path / "peer.json").read_text())
+    agreement = report["agreement"]
+    assert agreement["staging_sessions"]["agree"] and agreement["staging_sessions"]["rows_ours"] > 0
+    assert agreement["transitions"]["agree"] and agreement["transitions"]["rows_ours"] > 0
+    assert agreement["funnel"]["agree"] and agreement["funnel"]["ours"][0] > 0
+    for step in report["steps"].values():
+        assert step["ours_s"] > 0 and step["peer_s"] > 0 and step["ratio"] > 0
