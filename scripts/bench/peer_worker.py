@@ -60,7 +60,7 @@ valid as (
         and event_at is not null
         and (user_id is not null or anonymous_id is not null)
         and event_at >= timestamp '{min_event_date}'
-        and event_at <= coalesce(loaded_at, now()::timestamp) + interval {max_future_minutes} minute
+        and event_at <= coalesce(loaded_at, now() at time zone 'UTC') + interval {max_future_minutes} minute
 ),
 first_load as (
     select * from valid
