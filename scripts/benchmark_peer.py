@@ -250,6 +250,18 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Peak memory: our dbt runs {report['peak_rss_mib']['ours']:,.0f} MiB, the peer's process "
         f"{report['peak_rss_mib']['peer']:,.0f} MiB.",
         "",
+        "## What each side computes",
+        "",
+        "- staging_sessions. Peer: the kept events (same validation, first load of a duplicated",
+        "  event id, canonical names) and each event's session. Ours, besides: quarantine reasons,",
+        "  identity stitching, every raw column in fct_events, and per session its traffic source,",
+        "  channel, landing and exit pages, revenue and engagement in fct_sessions.",
+        "- transitions. Peer: counts between events of a session and of an actor. Ours: counts",
+        "  within sessions and within (stitched) users, with distinct users and sessions,",
+        "  cross-session counts, shares and median seconds between the events.",
+        "- funnel. Peer: sessions reaching each step. Ours: per session the furthest attempt and",
+        "  its step times, conversion and drop-off rates and time percentiles.",
+        "",
         "Models of each of our steps: "
         + "; ".join(f"{name}: {', '.join(step['models'])}" for name, step in steps.items()),
     ]
