@@ -12,8 +12,6 @@ from pathlib import Path
 
 import psutil
 
-MIB = 1024 * 1024
-
 
 @dataclass
 class Measured:
@@ -31,29 +29,42 @@ class Measured:
         return text[-chars:]
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    """Resident memory of a process plus all its live descendants, in bytes."""
-    total = 0
+def _high_water_kib(process: psutil.Process) -> int:
+    """Peak resident memory of the process's current program (VmHWM), else its RSS now.
+
+    VmHWM belongs to the memory map the program got at exec, so unlike the kernel's ru_maxrss
+    it does not include the parent's resident memory at fork time.
+    """
+    try:
+        with open(f"/proc/{process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    try:
+        return process.memory_info().rss // 1024
+    except psutil.Error:
+        return 0
+
+
+def _tree_high_water(process: psutil.Process) -> int:
+    """Summed peak resident memory of a process and its live descendants, in KiB."""
     try:
         processes = [process, *process.children(recursive=True)]
     except psutil.Error:
         return 0
-    for member in processes:
-        try:
-            total += member.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
+    return sum(_high_water_kib(member) for member in processes)
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process tree until stopped (children run concurrently)."""
+    """Samples the summed peak memory of a process tree until stopped."""
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
-        self.peak = 0
+        self.peak_kib = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -62,7 +73,7 @@ class _TreeSampler(threading.Thread):
         except psutil.Error:
             return
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, _tree_rss(process))
+            self.peak_kib = max(self.peak_kib, _tree_high_water(process))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -79,9 +90,9 @@ def run_measured(
 ) -> Measured:
     """Run `command`, its output going to `log_path`; return wall seconds and peak memory.
 
-    The peak is the larger of the kernel's high-water mark of the child (wait4's ru_maxrss,
-    which covers its waited-for descendants one at a time) and the largest summed RSS of the
-    whole process tree seen by a 0.1 s sampler (children running at the same time).
+    The peak is the largest sum, over the process and its live children, of each one's peak
+    resident memory (VmHWM), sampled every 0.05 s while it runs. (wait4's ru_maxrss is not used:
+    on Linux it counts the parent's resident memory at fork time.)
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
@@ -91,10 +102,8 @@ def run_measured(
         )
         sampler = _TreeSampler(process.pid)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status = os.waitpid(process.pid, 0)
         seconds = time.perf_counter() - started
         sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss is in KiB on Linux
-    peak = max(usage.ru_maxrss * 1024, sampler.peak) / MIB
-    return Measured(name, seconds, peak, process.returncode, log_path)
+    return Measured(name, seconds, sampler.peak_kib / 1024, process.returncode, log_path)

@@ -23,6 +23,7 @@ if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))
 
 import benchmark_peer  # noqa: E402
+from bench.measure import run_measured  # noqa: E402
 
 USERS, DAYS = 150, 7
 
@@ -148,6 +149,16 @@ def test_builds_pass_and_figures_are_sane(bench_run: tuple[Path, dict[str, Any]]
         assert {m["model"] for m in slowest} <= model_files
     for name, value in report["ratios"].items():
         assert value is not None and value > 0, name
+
+
+def test_peak_memory_is_the_child_s_own(tmp_path: Path) -> None:
+    """A child that holds 120 MiB measures about that, not the parent's larger memory."""
+    parent_ballast = bytearray(400 * 2**20)  # resident in this process while the child runs
+    child = "import time; x = bytearray(120 * 2**20); time.sleep(0.6)"
+    measured = run_measured("child", [sys.executable, "-c", child], tmp_path / "child.log")
+    assert len(parent_ballast) > 0
+    assert measured.returncode == 0
+    assert 120 <= measured.peak_rss_mib < 300
 
 
 def test_peer_funnel_must_align() -> None:
