@@ -203,7 +203,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{size['events_full_build']:,} in the full build, {size['events_incremental']:,} loaded "
         f"on the last day (from {size['increment_cut_at']}). {report['machine']['cpus']} CPUs, "
         f"{report['machine']['memory_gib']} GiB, dbt threads {report['threads']}, load "
-        f"{report['machine']['load_average_1m']} at the start.",
+        f"{report['machine']['load_average_1m']} at the start and "
+        f"{report['machine']['load_average_1m_end']} at the end (other work on the machine "
+        "slows some steps more than others).",
         "",
         "## Steps",
         "",
@@ -306,6 +308,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    machine_at_start = machine()
     work: Path = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     progress = tqdm(total=6, unit="step", disable=args.quiet, file=sys.stderr)
@@ -363,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             "increment_cut_at": split.cut_at.isoformat(sep=" "),
             "sample": str(sample),
         },
-        "machine": machine(),
+        "machine": {**machine_at_start, "load_average_1m_end": round(os.getloadavg()[0], 2)},
         "threads": args.threads,
         "versions": versions(),
         "floor": {variant: floor.__dict__ for variant, floor in floors.items()},

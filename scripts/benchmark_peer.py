@@ -185,7 +185,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{size['events']:,} raw events ({size['users']:,} simulated people x {size['days']} "
         f"days, seed {size['seed']}); retentioneering {report['peer']['versions']['retentioneering']}"
         f" (DuckDB {report['peer']['versions']['duckdb']}) in its own virtual environment; "
-        f"{report['machine']['cpus']} CPUs, dbt threads {report['threads']}; fastest of "
+        f"{report['machine']['cpus']} CPUs, dbt threads {report['threads']}, load "
+        f"{report['machine']['load_average_1m']} at the start and "
+        f"{report['machine']['load_average_1m_end']} at the end; fastest of "
         f"{report['repeat']} run(s) per step.",
         "",
         "## Results agree",
@@ -270,6 +272,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    machine_at_start = machine()
     if not args.peer_python.exists():
         raise SystemExit(
             f"{args.peer_python} not found: `make bench-peer` creates .venv-peer with "
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report: dict[str, Any] = {
         "size": {"users": args.users, "days": args.days, "seed": args.seed, "events": events},
-        "machine": machine(),
+        "machine": {**machine_at_start, "load_average_1m_end": round(os.getloadavg()[0], 2)},
         "threads": args.threads,
         "repeat": args.repeat,
         "funnel": {"name": args.funnel, "steps": funnel_steps},

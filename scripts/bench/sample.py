@@ -71,8 +71,9 @@ def split_last_load_day(sample: Path, out: Path) -> Split:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     source = f"read_parquet('{sample}/events/*.parquet', union_by_name = true)"
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
     try:
+        con.execute("set enable_progress_bar = false")
         con.execute(
             f"copy (select * from {source} where loaded_at < ?) "
             f"to '{base}/part-base.parquet' (format parquet)",
