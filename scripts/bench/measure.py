@@ -60,7 +60,7 @@ def _tree_high_water(process: psutil.Process) -> int:
 class _TreeSampler(threading.Thread):
     """Samples the summed peak memory of a process tree until stopped."""
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
@@ -91,7 +91,7 @@ def run_measured(
     """Run `command`, its output going to `log_path`; return wall seconds and peak memory.
 
     The peak is the largest sum, over the process and its live children, of each one's peak
-    resident memory (VmHWM), sampled every 0.05 s while it runs. (wait4's ru_maxrss is not used:
+    resident memory (VmHWM), sampled every 0.2 s while it runs. (wait4's ru_maxrss is not used:
     on Linux it counts the parent's resident memory at fork time.)
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
