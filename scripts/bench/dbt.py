@@ -106,6 +106,9 @@ class DbtWorkspace:
         self.target = self.workdir / "target"
         self.profiles = self.workdir / "profiles"
         self.profiles.mkdir(exist_ok=True)
+        # step logs of an earlier run in this folder would read as this run's
+        for stale in (self.workdir / "logs").glob("[0-9][0-9]-*.log"):
+            stale.unlink()
         (self.profiles / "profiles.yml").write_text(
             "journey:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
             f"      path: '{self.database}'\n      threads: {self.threads}\n"
