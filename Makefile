@@ -6,10 +6,15 @@ BIN := $(VENV)/bin
 SAMPLE_USERS ?= 2000
 SAMPLE_DAYS ?= 60
 SAMPLE_DIR := data/sample
+# `make bench BENCH_USERS=155000` is about 10M events (about 1.1 events per person-day over 60 days)
+BENCH_USERS ?= 20000
+BENCH_DAYS ?= 60
+BENCH_PEER_USERS ?= 2000
+PEER_VENV := .venv-peer
 export JOURNEY_DUCKDB_PATH ?= $(CURDIR)/target/journey.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: demo test lint unit build sample setup bench clean
+.PHONY: demo test lint unit build sample setup bench bench-peer clean
 
 setup: $(VENV)/.installed profiles.yml
 
@@ -43,10 +48,20 @@ test: setup sample lint
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python scripts/benchmark.py --users 20000 --days 60
+	$(BIN)/python scripts/benchmark.py --users $(BENCH_USERS) --days $(BENCH_DAYS)
+
+# retentioneering in a virtual environment of its own: its DuckDB pin differs from ours
+$(PEER_VENV)/.installed: scripts/bench/peer-requirements.txt scripts/bench/peer-constraints.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/pip install --quiet -r scripts/bench/peer-requirements.txt -c scripts/bench/peer-constraints.txt
+	touch $@
+
+bench-peer: setup $(PEER_VENV)/.installed
+	$(BIN)/python scripts/benchmark_peer.py --users $(BENCH_PEER_USERS) --days $(BENCH_DAYS) --peer-python $(PEER_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) target logs data dbt_packages
+	rm -rf $(VENV) $(PEER_VENV) target logs data dbt_packages
 
 # Serving mode (README: "Serving BI while the schedule builds"): BI tools read the snapshot at
 # JOURNEY_SERVING_PATH, never the database the build writes. `scheduled-build` leaves the dbt unit
