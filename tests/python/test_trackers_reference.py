@@ -190,10 +190,28 @@ DOCUMENTED_DIFFERENCES: dict[str, dict[str, Any]] = {
         "not read.",
     },
     "4c2f0a08": {  # user stitch - session: 1st id: 1
-        "ours": {"stitched_user_id": ("user stitch - session: 1st id: 1",)},
-        "reason": "Events that carry a user id keep it (fct_events.user_id = tracked id, else "
-        "the stitched one); Snowplow overwrites every session of the domain_userid with the "
-        "last user id seen (2nd id: 10). Our identity map agrees on that last id (below).",
+        "ours": {
+            "sessions": 2,
+            "stitched_user_id": (
+                "user stitch - session: 1st id: 1",
+                "user stitch - session: 1st id: 2",
+            ),
+        },
+        "reason": "Its two events carry two user ids (1st id: 1, 1st id: 2). A new user id "
+        "starts a new session here (shared-device rule: a session belongs to one person), so "
+        "each is its own session with its own user; Snowplow keeps one session and overwrites "
+        "its user with the last id seen on the domain_userid (2nd id: 10). Our identity map "
+        "agrees on that last id (below).",
+    },
+    "185b81ff": {  # user stitch - session: 2nd id: 3 .. 10
+        "ours": {
+            "sessions": 8,
+            "stitched_user_id": tuple(
+                f"user stitch - session: 2nd id: {n}" for n in (10, 3, 4, 5, 6, 7, 8, 9)
+            ),
+        },
+        "reason": "Eight events, each with another user id (2nd id: 3 to 10): eight sessions "
+        "by the same shared-device rule; Snowplow keeps one session for the last id.",
     },
     "fcb71a3b": {  # NULL domain_userid
         "ours": {"stitched_user_id": ("NULL domain_userid",)},
