@@ -81,10 +81,7 @@ deduplicated as (
     from (
         select
             canonical.*,
-            row_number() over (
-                partition by canonical.event_id
-                order by canonical.loaded_at asc nulls last, {{ journey.event_order('canonical.') }}
-            ) as duplicate_rank
+            {{ journey.duplicate_rank('canonical.') }} as duplicate_rank
         from canonical
         inner join duplicated_event_ids
             on canonical.event_id = duplicated_event_ids.event_id

@@ -29,10 +29,7 @@ ranked as (
     -- every copy of a flagged event id, ranked as fct_events picks the copy it keeps
     select
         canonical.*,
-        row_number() over (
-            partition by canonical.event_id
-            order by canonical.loaded_at asc nulls last, {{ journey.event_order('canonical.') }}
-        ) as duplicate_rank
+        {{ journey.duplicate_rank('canonical.') }} as duplicate_rank
     from canonical
     inner join flagged_event_ids
         on canonical.event_id = flagged_event_ids.event_id

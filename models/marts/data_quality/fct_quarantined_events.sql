@@ -38,10 +38,7 @@ duplicate_copies as (
     from (
         select
             *,
-            row_number() over (
-                partition by event_id
-                order by loaded_at asc nulls last, {{ journey.event_order() }}
-            ) as duplicate_rank
+            {{ journey.duplicate_rank() }} as duplicate_rank
         from validated
         where
             quarantine_reason is null
