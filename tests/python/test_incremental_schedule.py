@@ -353,3 +353,14 @@ def test_comparison_catches_a_missing_late_event(
     # the two missing rows, and a1-1..a1-3 whose session then starts at 10:00, not 09:50
     assert found.get("fct_events", (0, 0))[0] == 5
     assert "fct_sessions" in found
+
+
+def test_removed_lookback_var_is_refused(schedule_run: dict[str, Any]) -> None:
+    project: DbtProject = schedule_run["incremental"]
+    result = project.run(
+        "run", "--select", "fct_events", vars={"journey__lookback_hours": 72}, expect_ok=False
+    )
+    assert not result.success
+    # refused while dbt parses the project, before any model runs
+    message = str(result.exception)
+    assert "journey__lookback_hours" in message and "removed" in message

@@ -35,6 +35,13 @@
 {%- if session_source not in ['rules', 'tracker'] -%}
     {{ exceptions.raise_compiler_error("journey: journey__session_source must be 'rules' or 'tracker', got '" ~ session_source ~ "'") }}
 {%- endif -%}
+{%- if var('journey__lookback_hours', none) is not none -%}
+    {{ exceptions.raise_compiler_error(
+        "journey: var journey__lookback_hours (" ~ var('journey__lookback_hours') ~ ") was removed: "
+        ~ "incremental runs now place late events of any age exactly, with no lookback window. "
+        ~ "Remove the var."
+    ) }}
+{%- endif -%}
 {%- set split_on_campaign = var('journey__session_split_on_campaign_change') -%}
 {%- if incremental -%}
     {{ journey.assert_history_settings_unchanged(this) }}
