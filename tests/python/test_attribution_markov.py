@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from exact_linear import solve_first_unknown
 
 from journey_analytics import attribution_markov
 from journey_analytics.attribution import fit_markov_chain, markov_attribution
@@ -146,16 +147,7 @@ def fraction_absorption(transitions: dict, removed: set) -> Fraction:
                 row[n] += p
             elif t != NULL and t not in removed:
                 row[index[t]] -= p
-    for col in range(n):
-        pivot = next(r for r in range(col, n) if matrix[r][col] != 0)
-        matrix[col], matrix[pivot] = matrix[pivot], matrix[col]
-        lead = matrix[col][col]
-        matrix[col] = [v / lead for v in matrix[col]]
-        for r in range(n):
-            if r != col and matrix[r][col] != 0:
-                factor = matrix[r][col]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[col], strict=True)]
-    return matrix[0][n]  # states[0] is the start state (dict_chain puts it first)
+    return solve_first_unknown(matrix)  # states[0] is the start state (dict_chain puts it first)
 
 
 def dict_chain(rows: list[tuple[list[str], int, int]], order: int) -> dict:

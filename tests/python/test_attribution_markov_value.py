@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from exact_linear import solve_first_unknown
 
 from journey_analytics.attribution import markov_attribution
 from journey_analytics.attribution_markov import expected_value, fit_markov_chain
@@ -143,16 +144,7 @@ def fraction_expected_value(transitions: dict, values: dict, removed: set) -> Fr
                 row[n] += p * values.get(s, Fraction(0))
             elif t != NULL and t not in removed:
                 row[index[t]] -= p
-    for col in range(n):
-        pivot = next(r for r in range(col, n) if matrix[r][col] != 0)
-        matrix[col], matrix[pivot] = matrix[pivot], matrix[col]
-        lead = matrix[col][col]
-        matrix[col] = [v / lead for v in matrix[col]]
-        for r in range(n):
-            if r != col and matrix[r][col] != 0:
-                factor = matrix[r][col]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[col], strict=True)]
-    return matrix[0][n]
+    return solve_first_unknown(matrix)
 
 
 def random_rows(seed: int, channels: str = "ABCD") -> list:
