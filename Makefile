@@ -18,17 +18,18 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 setup: $(VENV)/.installed profiles.yml
 
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml tools/sample/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps -e tools/sample
 	touch $@
 
 profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
-$(SAMPLE_DIR)/truth.json: $(VENV)/.installed journey_analytics/generator.py
+$(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sample/*.py)
 	$(BIN)/python scripts/generate_events.py --users $(SAMPLE_USERS) --days $(SAMPLE_DAYS) --out $(SAMPLE_DIR)
 
 sample: $(SAMPLE_DIR)/truth.json

@@ -1,4 +1,4 @@
-"""Command line for the sample-event generator (see ``journey_analytics.generator``)."""
+"""Command line for the sample-event generator (see ``journey_sample.generator``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
-from journey_analytics.generator import (
+from journey_sample.generator import (
     CHANNELS,
     UTM_SOURCES,
     GeneratorConfig,

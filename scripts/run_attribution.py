@@ -36,16 +36,16 @@ from journey_analytics.attribution import (
     results_table,
     run_models,
 )
-from journey_analytics.attribution_bootstrap import bootstrap_intervals
-from journey_analytics.attribution_core import AttributionResult, PathSummary, numeric_column
-from journey_analytics.attribution_shapley import DEFAULT_MIN_SUPPORT
+from journey_analytics.attribution.bootstrap import bootstrap_intervals
+from journey_analytics.attribution.core import AttributionResult, PathSummary, numeric_column
+from journey_analytics.attribution.shapley import DEFAULT_MIN_SUPPORT
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 # tried in this order; the one found in the most paths wins (ties: the earlier one)
 SEPARATOR_CANDIDATES = (" > ", " >> ", " -> ", " → ", ">", "→", "|", ";", ",")
 
 MODEL_HELP = """\
-models (formulas: the docstrings of journey_analytics/attribution_*.py; README "Attribution"):
+models (formulas: the docstrings of journey_analytics/attribution/*.py; README "Attribution"):
   first_touch         all credit to the first touch of each path.
   last_touch          all credit to the last touch of each path.
   last_non_direct     all credit to the last touch that is not a --direct-channels channel.

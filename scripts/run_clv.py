@@ -4,7 +4,7 @@ For warehouses without dbt Python models (journey__segments_python_models: false
 table int_segments_purchase_days (user_id, purchase_date, revenue[, as_of_date]) and optionally
 dim_user_clv, run this script, and load the results. On DuckDB it reads and writes the tables
 directly. The results equal the dbt Python models fct_customer_clv_predicted and
-fct_clv_holdout_calibration (both call journey_analytics.clv).
+fct_clv_holdout_calibration (both call journey_analytics.segments.clv).
 
 Examples::
 
@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from journey_analytics.clv import (
+from journey_analytics.segments.clv import (
     holdout_calibration_table,
     model_parameters_frame,
     predicted_clv_table,

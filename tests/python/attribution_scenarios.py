@@ -4,7 +4,7 @@ Each journey visits ``L`` touches (1 to ``max_length``), each drawn from the cha
 popularity; a channel marked ``assist_only`` never takes the last touch (it is
 redrawn there), so last-touch models cannot see it.  A journey with the set ``S`` of
 distinct channels converts with ``P(S) = 1 - (1 - base) * prod_{c in S} (1 - lift_c)``
-(the causal model of journey_analytics.generator).  Converting journeys carry a value
+(the causal model of journey_sample.generator).  Converting journeys carry a value
 drawn from the channel ``value_channel``'s value when present, else ``base_value``.
 
 The planted truth per channel is the expected Shapley conversions of the causal game

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journey_analytics import attribution_core
 from journey_analytics.attribution import (
     AVAILABLE_MODELS,
     RESULT_COLUMNS,
     attribute_path_summary,
     load_path_summary,
 )
+from journey_analytics.attribution import core as attribution_core
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "attribution"

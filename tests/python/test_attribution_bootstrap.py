@@ -13,7 +13,7 @@ from journey_analytics.attribution import (
     first_touch,
     load_path_summary,
 )
-from journey_analytics.attribution_bootstrap import bootstrap_intervals, resample_summary
+from journey_analytics.attribution.bootstrap import bootstrap_intervals, resample_summary
 
 
 def test_single_path_interval_is_the_binomial_interval() -> None:

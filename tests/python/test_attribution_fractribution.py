@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journey_analytics import attribution_fractribution
+from journey_analytics.attribution import fractribution as attribution_fractribution
 from journey_analytics.attribution import (
     fractribution_attribution,
     fractribution_path_shares,
     last_touch,
     load_path_summary,
 )
-from journey_analytics.attribution_fractribution import leave_one_out_touch_shares
+from journey_analytics.attribution.fractribution import leave_one_out_touch_shares
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attribution"
 UPSTREAM = FIXTURES / "fractribution"

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from exact_linear import solve_first_unknown
 
-from journey_analytics import attribution_markov
 from journey_analytics.attribution import fit_markov_chain, markov_attribution
-from journey_analytics.attribution_markov import absorption_probability, removal_effects
+from journey_analytics.attribution import markov as attribution_markov
+from journey_analytics.attribution.markov import absorption_probability, removal_effects
 
 CASES = Path(__file__).parent / "fixtures" / "attribution" / "hand_cases"
 START, CONV, NULL = "<start>", "<conversion>", "<null>"

@@ -18,7 +18,7 @@ import pytest
 from exact_linear import solve_first_unknown
 
 from journey_analytics.attribution import markov_attribution
-from journey_analytics.attribution_markov import expected_value, fit_markov_chain
+from journey_analytics.attribution.markov import expected_value, fit_markov_chain
 
 CASES = Path(__file__).parent / "fixtures" / "attribution" / "hand_cases"
 START, CONV, NULL = "<start>", "<conversion>", "<null>"

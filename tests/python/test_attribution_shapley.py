@@ -25,7 +25,7 @@ from journey_analytics.attribution import (
     simplified_shapley,
 )
 from journey_analytics.attribution import shapley_attribution as robust_shapley_attribution
-from journey_analytics.attribution_shapley import subset_sum_transform
+from journey_analytics.attribution.shapley import subset_sum_transform
 
 shapley_attribution = partial(robust_shapley_attribution, min_support=0)
 CASES = Path(__file__).parent / "fixtures" / "attribution" / "hand_cases"

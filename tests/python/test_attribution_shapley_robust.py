@@ -24,7 +24,7 @@ from journey_analytics.attribution import (
     path_shapley_attribution,
     shapley_attribution,
 )
-from journey_analytics.attribution_shapley import DEFAULT_MIN_SUPPORT
+from journey_analytics.attribution.shapley import DEFAULT_MIN_SUPPORT
 
 # A: 3 of 30 journeys convert, B: 6 of 30, A > B: 10 of 30, R (rare): 2 of 2.
 RARE_ROWS = [

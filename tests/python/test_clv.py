@@ -1,4 +1,4 @@
-"""BG/NBD and Gamma-Gamma (journey_analytics.clv) against independent computations.
+"""BG/NBD and Gamma-Gamma (journey_analytics.segments.clv) against independent computations.
 
 * Log-likelihoods: the closed forms against direct numerical integration of the individual
   likelihood over the mixing distributions (scipy.integrate), on a tiny dataset.
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from journey_analytics.clv import (
+from journey_analytics.segments.clv import (
     BgNbdParams,
     ClvModel,
     FitResult,

@@ -1,6 +1,6 @@
 """CLV end to end: purchases simulated from the BG/NBD + Gamma-Gamma story, written as raw
 events, run through dbt (fct_events -> int_segments_purchase_days -> the Python models), and
-checked against journey_analytics.clv run directly on the simulated purchases.
+checked against journey_analytics.segments.clv run directly on the simulated purchases.
 
 The holdout tolerance is the one derived in test_clv.test_holdout_calibration_on_model_data
 (12%, about 2.4 standard deviations of the holdout total with the model true).
@@ -17,7 +17,7 @@ import pytest
 from dbt_harness import DbtProject
 from test_clv import simulated_purchases
 
-from journey_analytics.clv import BgNbdParams, holdout_calibration
+from journey_analytics.segments.clv import BgNbdParams, holdout_calibration
 
 START = date(2024, 1, 1)
 END = START + timedelta(days=273)

@@ -155,7 +155,7 @@ def test_every_option_compiles_for_bigquery(tmp_path: Path) -> None:
         for duckdb_only in ("::", "quantile_cont", "epoch_us", "to_seconds", "json_extract_string"):
             assert duckdb_only not in sql, (path.name, duckdb_only)
     attempts_sql = (
-        target / "compiled/journey/models/marts/funnels/int_funnel_attempts.sql"
+        target / "compiled/journey/models/intermediate/funnels/int_funnel_attempts.sql"
     ).read_text()
     assert "with recursive" not in attempts_sql
     units_sql = (target / "compiled/journey/models/marts/funnels/fct_funnel_units.sql").read_text()

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from journey_analytics.generator import GeneratorConfig, generate
+from journey_sample.generator import GeneratorConfig, generate
 
 REPO = Path(__file__).resolve().parents[2]
 

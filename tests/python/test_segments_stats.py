@@ -1,4 +1,4 @@
-"""journey_analytics.segments_stats against scipy.stats on the same numbers.
+"""journey_analytics.segments.stats against scipy.stats on the same numbers.
 
 The module works from summary statistics (n, mean, sample variance); the independent methods
 work from the raw observations: scipy.stats.ttest_ind(equal_var=False) and its
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from journey_analytics.segments_stats import (
+from journey_analytics.segments.stats import (
     INPUT_COLUMNS,
     OUTPUT_COLUMNS,
     compare_summary,

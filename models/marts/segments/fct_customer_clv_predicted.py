@@ -2,7 +2,7 @@
 (Fader, Hardie & Lee 2005) expected purchase days and P(alive), Gamma-Gamma (Fader & Hardie 2013)
 expected spend per purchase day, and the predicted CLV over the next horizon_days, fit by
 maximum likelihood on every customer's history up to the as-of date
-(journey_analytics.clv.predicted_clv_table). Acquisition cohort and channel from dim_user_clv.
+(journey_analytics.segments.clv.predicted_clv_table). Acquisition cohort and channel from dim_user_clv.
 
 A dbt Python model (DuckDB, in-process); elsewhere scripts/run_clv.py writes the same table.
 """
@@ -10,7 +10,7 @@ A dbt Python model (DuckDB, in-process); elsewhere scripts/run_clv.py writes the
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from journey_analytics.clv import predicted_clv_table
+    from journey_analytics.segments.clv import predicted_clv_table
 
     # plain assignments: dbt only passes the config keys it finds in `x = dbt.config.get(...)`
     horizon_days = dbt.config.get("horizon_days")

@@ -1,17 +1,17 @@
 """One row per power-user cohort and metric: the cohort against everyone else in the
 power-user population, with the difference, its confidence interval and a two-sided p-value
 (two-proportion z-test for rates, Welch's t-test for means), computed by
-journey_analytics.segments_stats.compare_summary from int_power_user_comparison_inputs.
+journey_analytics.segments.stats.compare_summary from int_power_user_comparison_inputs.
 
 A dbt Python model: runs in-process on DuckDB (dbt-duckdb). On warehouses without Python models
 it is disabled (journey__segments_python_models: false); run
-`python -m journey_analytics.segments_stats` on the inputs table instead.
+`python -m journey_analytics.segments.stats` on the inputs table instead.
 """
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from journey_analytics.segments_stats import compare_summary
+    from journey_analytics.segments.stats import compare_summary
 
     # a plain assignment: dbt only passes the config keys it finds in `x = dbt.config.get(...)`
     confidence_level = dbt.config.get("confidence_level")

@@ -1678,7 +1678,7 @@ def build_truth(
         return a / b if b else None
 
     return {
-        "generator": "journey_analytics.generator",
+        "generator": "journey_sample.generator",
         "args": config.as_dict(),
         "date_range": {
             "start": config.start_date.isoformat(),

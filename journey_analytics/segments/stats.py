@@ -22,9 +22,9 @@ beta function, which no warehouse offers portably. On DuckDB the dbt Python mode
 ``fct_power_user_comparison`` calls :func:`compare_summary`; on a warehouse without Python
 models, export the inputs table and run this module as a script::
 
-    python -m journey_analytics.segments_stats --database dev.duckdb \\
+    python -m journey_analytics.segments.stats --database dev.duckdb \\
         --table int_power_user_comparison_inputs --output-table fct_power_user_comparison
-    python -m journey_analytics.segments_stats --csv inputs.csv --output-csv comparison.csv
+    python -m journey_analytics.segments.stats --csv inputs.csv --output-csv comparison.csv
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from journey_analytics.attribution_core import (
+from journey_analytics.attribution.core import (
     AttributionResult,
     PathSummary,
     credit_from_touch_weights,

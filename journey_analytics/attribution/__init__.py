@@ -35,18 +35,18 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from journey_analytics.attribution_bootstrap import Interval, bootstrap_intervals
-from journey_analytics.attribution_core import (
+from journey_analytics.attribution.bootstrap import Interval, bootstrap_intervals
+from journey_analytics.attribution.core import (
     RESULT_COLUMNS,
     AttributionResult,
     PathSummary,
     load_path_summary,
 )
-from journey_analytics.attribution_fractribution import (
+from journey_analytics.attribution.fractribution import (
     fractribution_attribution,
     fractribution_path_shares,
 )
-from journey_analytics.attribution_heuristics import (
+from journey_analytics.attribution.heuristics import (
     DEFAULT_DIRECT_CHANNELS,
     first_touch,
     last_non_direct,
@@ -55,13 +55,13 @@ from journey_analytics.attribution_heuristics import (
     position_based,
     time_decay,
 )
-from journey_analytics.attribution_markov import (
+from journey_analytics.attribution.markov import (
     RevenueSplit,
     fit_markov_chain,
     markov_attribution,
 )
-from journey_analytics.attribution_report import compare_models
-from journey_analytics.attribution_shapley import (
+from journey_analytics.attribution.report import compare_models
+from journey_analytics.attribution.shapley import (
     DEFAULT_MIN_SUPPORT,
     ValueFunction,
     exact_shapley_values,

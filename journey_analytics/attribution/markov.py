@@ -58,7 +58,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from journey_analytics.attribution_core import (
+from journey_analytics.attribution.core import (
     AttributionResult,
     PathSummary,
     load_path_summary,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from journey_analytics.attribution_core import AttributionResult, PathSummary
+from journey_analytics.attribution.core import AttributionResult, PathSummary
 
 
 @dataclass(frozen=True)

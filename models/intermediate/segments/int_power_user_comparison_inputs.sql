@@ -5,7 +5,7 @@
     and metric: for the cohort's members and for everyone else in the power-user population,
     the number of users, the mean and the sample variance of the metric (for rates: the share
     with the outcome). The statistics (difference, CI, p-value) are computed from these rows by
-    journey_analytics.segments_stats, in the dbt Python model fct_power_user_comparison on
+    journey_analytics.segments.stats, in the dbt Python model fct_power_user_comparison on
     DuckDB or as a script elsewhere. Metrics: retention_d{first}_{last} (rate, users first seen
     long enough ago), conversion_rate (rate), revenue_per_user (mean) and
     feature_events_per_user (mean).

@@ -103,7 +103,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from journey_analytics.attribution_core import (
+from journey_analytics.attribution.core import (
     AttributionResult,
     PathSummary,
     load_path_summary,

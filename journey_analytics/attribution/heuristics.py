@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from journey_analytics.attribution_core import (
+from journey_analytics.attribution.core import (
     AttributionResult,
     PathSummary,
     credit_from_touch_weights,
