@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint
+test: setup sample lint $(PEER_VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup

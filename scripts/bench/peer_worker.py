@@ -6,8 +6,10 @@ pandas; nothing of this project is imported), as a new user would use the tool:
   staging_sessions  read the raw Parquet files with DuckDB and keep what the package's
                     validation keeps (same rules: ids, timestamps in range, first load of a
                     duplicated event id, canonical names from seeds/journey_event_taxonomy.csv),
-                    build an Eventstream per actor (device id, else user id) and
-                    split_sessions(timeout=...);
+                    cut each actor's events (device id, else user id) where a new user
+                    id appears inside a gap session (the package's shared-device rule,
+                    which retentioneering cannot express), build an Eventstream per such
+                    run and split_sessions(timeout=...);
   transitions       transition_graph_data(edge_weight='count') per session and per actor;
   funnel            funnel_data(steps, path_col='session_id').
 
@@ -36,7 +38,11 @@ from retentioneering import Eventstream
 
 
 def staging_sql(
-    events_glob: str, taxonomy_csv: str, min_event_date: str, max_future_minutes: int
+    events_glob: str,
+    taxonomy_csv: str,
+    min_event_date: str,
+    max_future_minutes: int,
+    timeout_minutes: int,
 ) -> str:
     """Valid, de-duplicated events with canonical names, an actor and a tie-free order."""
     normalized = "trim(regexp_replace(lower(e.event_name), '[^a-z0-9]+', '_', 'g'), '_')"
@@ -76,6 +82,7 @@ taxonomy as (
 named as (
     select
         coalesce(anonymous_id, user_id) as actor_id,
+        e.user_id,
         coalesce(specific.event_name, any_source.event_name, {normalized}) as event_name,
         e.event_at,
         e.sequence_number,
@@ -85,29 +92,59 @@ named as (
         on e.event_name = specific.raw_event_name and specific.source_name = 'generic'
     left join taxonomy as any_source
         on e.event_name = any_source.raw_event_name and any_source.source_name = '*'
+),
+gap_numbered as (
+    -- the package starts a session when a new user id appears inside a gap session (a shared
+    -- device switching user); retentioneering splits on time only, so each actor's events are
+    -- cut into runs of one user before split_sessions: the same boundaries, timed on this side
+    select
+        *,
+        sum(case when previous_at is null or event_at > previous_at + interval {timeout_minutes} minute
+            then 1 else 0 end) over (
+            partition by actor_id order by {order} rows between unbounded preceding and current row
+        ) as gap_number
+    from (select *, lag(event_at) over (partition by actor_id order by {order}) as previous_at from named)
+),
+user_changes as (
+    select
+        *,
+        case when user_id is not null and user_id <> last_value(user_id ignore nulls) over (
+            partition by actor_id, gap_number order by {order}
+            rows between unbounded preceding and 1 preceding
+        ) then 1 else 0 end as is_user_change
+    from gap_numbered
 )
 select
     actor_id,
+    actor_id || '#' || sum(is_user_change) over (
+        partition by actor_id order by {order} rows between unbounded preceding and current row
+    ) as path_id,
     event_name,
     event_at,
     row_number() over (partition by actor_id order by {order}) as "index"
-from named
+from user_changes
 """
 
 
 def stage_and_sessionize(args: argparse.Namespace) -> Eventstream:
     con = duckdb.connect()
     frame = con.sql(
-        staging_sql(args.events, args.taxonomy, args.min_event_date, args.max_future_minutes)
+        staging_sql(
+            args.events,
+            args.taxonomy,
+            args.min_event_date,
+            args.max_future_minutes,
+            args.timeout_minutes,
+        )
     ).df()
     con.close()
     stream = Eventstream(
         frame,
         schema={
-            "path_cols": ["actor_id"],
+            "path_cols": ["path_id"],
             "event_col": "event_name",
             "timestamp_col": "event_at",
-            "custom_cols": [],
+            "custom_cols": ["actor_id"],
         },
     )
     return stream.split_sessions(timeout=f"{args.timeout_minutes}m")
@@ -156,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def transitions() -> tuple[pd.DataFrame, pd.DataFrame]:
         by_session = stream.transition_graph_data(edge_weight="count", path_col="session_id")
-        by_actor = stream.transition_graph_data(edge_weight="count", path_col="actor_id")
+        by_actor = stream.transition_graph_data(edge_weight="count", path_col="path_id")
         return by_session, by_actor
 
     seconds["transitions"], (by_session, _) = timed(args.repeat, transitions)
