@@ -46,8 +46,8 @@ numbers as (
 {{ journey.retention_config_cte(plan) }}
 {{- journey.retention_user_days_ctes(plan) }}
 {%- for analysis, unit, cohort_type in plan.combinations %}
-{{- journey.retention_member_ctes(analysis, unit, cohort_type, loop.index, filters) }}
-{{- journey.retention_hit_ctes(analysis, unit, loop.index, filters) }}
+    {{- journey.retention_member_ctes(analysis, unit, cohort_type, loop.index, filters) }}
+    {{- journey.retention_hit_ctes(analysis, unit, loop.index, filters) }}
 {%- endfor %}
 
 {{ journey.retention_member_hit_unions(plan) }}
@@ -101,19 +101,21 @@ final as (
         end as is_period_complete
     from open_grid
     left join retained
-        on open_grid.analysis_name = retained.analysis_name
-        and open_grid.period_unit = retained.period_unit
-        and open_grid.cohort_type = retained.cohort_type
-        and open_grid.window_type = retained.window_type
-        and open_grid.cohort_period_number = retained.cohort_period_number
-        and open_grid.period_number = retained.period_number
+        on
+            open_grid.analysis_name = retained.analysis_name
+            and open_grid.period_unit = retained.period_unit
+            and open_grid.cohort_type = retained.cohort_type
+            and open_grid.window_type = retained.window_type
+            and open_grid.cohort_period_number = retained.cohort_period_number
+            and open_grid.period_number = retained.period_number
     left join retained_on_or_after
-        on open_grid.analysis_name = retained_on_or_after.analysis_name
-        and open_grid.period_unit = retained_on_or_after.period_unit
-        and open_grid.cohort_type = retained_on_or_after.cohort_type
-        and open_grid.window_type = retained_on_or_after.window_type
-        and open_grid.cohort_period_number = retained_on_or_after.cohort_period_number
-        and open_grid.period_number = retained_on_or_after.period_number
+        on
+            open_grid.analysis_name = retained_on_or_after.analysis_name
+            and open_grid.period_unit = retained_on_or_after.period_unit
+            and open_grid.cohort_type = retained_on_or_after.cohort_type
+            and open_grid.window_type = retained_on_or_after.window_type
+            and open_grid.cohort_period_number = retained_on_or_after.cohort_period_number
+            and open_grid.period_number = retained_on_or_after.period_number
 
 )
 
