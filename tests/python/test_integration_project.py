@@ -291,6 +291,30 @@ def test_python_package_is_one_pip_install(tmp_path: Path) -> None:
     assert out.stdout.strip().startswith(str(tmp_path / "site"))
 
 
+def test_incremental_run_in_the_parent_takes_late_events(parent_build: dict[str, Any]) -> None:
+    """Runs last (it adds data): five late copies of existing events, under new ids, land in the
+    package's incremental fct_events of the parent's schema on the next plain `dbt build`."""
+    events = parent_build["sample"] / "events"
+    count_sql = "select count(*) from main_journey.fct_events"
+    before = _query(parent_build, count_sql)[0][0]
+    duckdb.sql(
+        f"copy (select * replace (cast(event_id as varchar) || '_late' as event_id) "
+        f"from read_parquet('{events}/*.parquet') order by event_id limit 5) "
+        f"to '{events}/part-late.parquet' (format parquet)"
+    )
+    workdir = parent_build["database"].parent
+    build = _dbt(workdir, "build", events_glob=str(events / "*.parquet"))
+    statuses = {r.node.unique_id: str(r.status) for r in (build.result.results or [])}
+    failed = {uid: s for uid, s in statuses.items() if s.lower() in {"error", "fail", "skipped"}}
+    assert build.success and not failed, failed
+    assert _query(parent_build, count_sql)[0][0] == before + 5
+    late = _query(
+        parent_build,
+        "select count(*) from main_journey.fct_events where event_id like '%\\_late' escape '\\'",
+    )
+    assert late == [(5,)]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
