@@ -76,3 +76,9 @@ publish: setup
 scheduled-build: setup sample
 	$(BIN)/dbt build --exclude-resource-type unit_test
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+# The package installed into a parent project (integration_tests/, `local: ../`): dbt deps + build
+# on a small generated sample, with the checks of tests/python/test_integration_project.py.
+.PHONY: integration
+integration: setup
+	$(BIN)/python -m pytest -q tests/python/test_integration_project.py
