@@ -76,3 +76,30 @@ publish: setup
 scheduled-build: setup sample
 	$(BIN)/dbt build --exclude-resource-type unit_test
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+# The visual report (README: "The report"): one static HTML file, plotly.js inlined, opens offline.
+REPORT_OUT ?= target/report.html
+.PHONY: report
+
+report: setup
+	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
+	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT)
+
+# The semantic layer (README: "Metrics"): MetricFlow's `mf` in its own environment (.venv-metricflow,
+# about 230 MB, 95 s to install here), so that .venv stays lean. `make test` creates it, which lets
+# tests/python/test_semantic_metrics.py compare every metric with its mart (it skips without it).
+MF_VENV := .venv-metricflow
+.PHONY: metricflow test-metrics
+
+$(MF_VENV)/.installed: requirements-metricflow.txt constraints-metricflow.txt
+	$(PYTHON) -m venv $(MF_VENV)
+	$(MF_VENV)/bin/pip install --quiet --upgrade pip
+	$(MF_VENV)/bin/pip install --quiet -r requirements-metricflow.txt -c constraints-metricflow.txt
+	touch $@
+
+metricflow: $(MF_VENV)/.installed
+
+test: $(MF_VENV)/.installed
+
+test-metrics: setup sample metricflow
+	$(BIN)/python -m pytest -q tests/python/test_semantic_metrics.py tests/python/test_semantic_framework.py
