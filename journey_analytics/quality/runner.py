@@ -41,6 +41,7 @@ REMOTE_ASSET = re.compile(
     r"<link[^>]+href=[\"']https?://[^>]*>|<script[^>]+src=[\"']https?://[^>]*>\s*</script>", re.I
 )
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>.*?</script>", re.S | re.I)
+REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?https?://[^)]*\)", re.I)
 REMOTE_IMG = re.compile(r"(<img[^>]+src=)[\"']https?://[^\"']*[\"']", re.I)
 
 
@@ -206,7 +207,7 @@ def run_quality(
 
 
 def make_offline(docs_dir: Path) -> None:
-    """Strip remote assets from every Data Docs page so that it renders with no network."""
+    """Strip remote assets from every Data Docs page and stylesheet: they render offline."""
     logo = "static/images/logo-long.png"
     for page in docs_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -215,8 +216,11 @@ def make_offline(docs_dir: Path) -> None:
         text = INLINE_SCRIPT.sub("", text)  # they all need jQuery or Bootstrap
         local_logo = "../" * depth + logo
         text = REMOTE_IMG.sub(lambda m, src=local_logo: f'{m.group(1)}"{src}"', text)
+        text = REMOTE_CSS_URL.sub("none", text)
         text = text.replace("</head>", f"<style>{OFFLINE_CSS}</style></head>", 1)
         page.write_text(text, encoding="utf-8")
+    for sheet in docs_dir.rglob("*.css"):
+        sheet.write_text(REMOTE_CSS_URL.sub("none", sheet.read_text(encoding="utf-8")))
 
 
 def link_results(docs_dir: Path, results: list[MartResult]) -> None:

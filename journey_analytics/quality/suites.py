@@ -94,6 +94,14 @@ def ordered(later: str, earlier: str) -> Spec:
     )  # fmt: skip
 
 
+def _share_of_events(share: float) -> Kwargs:
+    def kwargs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        n = con.execute("select count(*) from fct_events").fetchone()[0]
+        return {"min_value": 0, "max_value": int(share * n)}
+
+    return kwargs
+
+
 def _event_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     n = con.execute("select count(*) from fct_events").fetchone()[0]
     return {"column": "event_count", "min_value": n, "max_value": n}
@@ -136,9 +144,19 @@ SUITES = [
              "few devices per person; many means over-eager stitching"),
     ]),
     # --- data quality ---
-    Suite("fct_quarantined_events", []),
-    Suite("fct_event_value_issues", []),
-    Suite("fct_unmapped_event_names", not_negative("event_count", "user_count")),
+    Suite("fct_quarantined_events", [
+        Spec("ExpectTableRowCountToBeBetween", _share_of_events(0.05), severity="warning",
+             why="under 5% of the valid events' count is quarantined"),
+    ]),
+    Suite("fct_event_value_issues", [
+        Spec("ExpectTableRowCountToBeBetween", _share_of_events(0.01), severity="warning",
+             why="under 1% of events have a bad value"),
+    ]),
+    Suite("fct_unmapped_event_names", [
+        *not_negative("event_count", "user_count"),
+        Spec("ExpectTableRowCountToBeBetween", {"max_value": 50}, severity="warning",
+             why="a handful of names outside the taxonomy at most"),
+    ]),
     # --- funnels ---
     Suite("fct_funnel_units", [
         *not_negative("seconds_to_convert"),
