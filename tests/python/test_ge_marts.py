@@ -143,3 +143,21 @@ def test_cli_exit_codes(built_sample: DbtProject, tmp_path: Path) -> None:
     )  # fmt: skip
     assert unknown.returncode == 2
     assert "no Great Expectations suite for ['nope']" in unknown.stderr
+
+
+def test_a_big_mart_is_sampled_and_totals_are_not_checked_on_the_sample(
+    built_sample: DbtProject, tmp_path: Path
+) -> None:
+    database = tmp_path / "bad.duckdb"
+    shutil.copy(built_sample.database_path, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "delete from fct_events where event_id in (select event_id from fct_events limit 3)"
+        )
+        sessions = con.execute("select count(*) from fct_sessions").fetchone()[0]
+    whole = run_quality(database, tmp_path / "a", ["fct_sessions"], progress=False).results[0]
+    sample = run_quality(database, tmp_path / "b", ["fct_sessions"], 100, progress=False).results[0]
+    assert (whole.rows, whole.validated_rows) == (sessions, sessions)
+    assert any("expect_column_sum_to_be_between" in f for f in whole.failed)
+    assert (sample.rows, sample.validated_rows) == (sessions, 100)
+    assert sample.failed == [] and sample.evaluated == whole.evaluated - 1
