@@ -36,6 +36,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return con.execute(query, [name]).fetchone()[0] > 0
 
 
+def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int | str:
+    """Rows of a mart; a view that cannot be read (e.g. in a renamed copy) says why."""
+    try:
+        return con.execute(f'select count(*) from "{name}"').fetchone()[0]
+    except duckdb.Error as error:
+        return f"unreadable: {str(error).splitlines()[0]}"
+
+
 def print_rows(title: str, rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> None:
     print(f"\n{title}")
     widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=False)]
@@ -55,8 +63,9 @@ def section(
     if not table_exists(con, table):
         print(f"\n{title}\n  ({table} not built)")
         return
-    if con.execute(f'select count(*) from "{table}"').fetchone()[0] == 0:
-        print(f"\n{title}\n  ({table} is empty)")
+    count = row_count(con, table)
+    if count == 0 or isinstance(count, str):
+        print(f"\n{title}\n  ({table} {'is empty' if count == 0 else count})")
         return
     rows = con.execute(sql).fetchall()
     if not rows:
@@ -173,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "select table_name from information_schema.tables "
         "where table_name like 'fct_%' or table_name like 'dim_%' order by 1"
     ).fetchall()
-    counts = [
-        (name, con.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in marts
-    ]
+    counts = [(name, row_count(con, name)) for (name,) in marts]
     print_rows("Marts", counts, ("table", "rows"))
 
     print_rows(
@@ -207,17 +214,16 @@ def main(argv: list[str] | None = None) -> int:
             ("funnel", "step", "name", "units", "from_previous", "from_start"),
         )
     print_families(con)
-    if table_exists(con, "fct_attribution_channel_report_wide"):
-        models = ("last_touch", "linear", "position_based", "markov_order_1", "shapley_exact")
-        print_rows(
-            "Attributed conversions by channel, model side by side",
-            con.execute(
-                "select channel, "
-                + ", ".join(f"round({m}_conversions, 1)" for m in models)
-                + " from fct_attribution_channel_report_wide order by shapley_exact_conversions desc"
-            ).fetchall(),
-            ("channel", *models),
-        )
+    models = ("last_touch", "linear", "position_based", "markov_order_1", "shapley_exact")
+    section(
+        con,
+        "fct_attribution_channel_report_wide",
+        "Attributed conversions by channel, model side by side",
+        "select channel, "
+        + ", ".join(f"round({m}_conversions, 1)" for m in models)
+        + " from fct_attribution_channel_report_wide order by shapley_exact_conversions desc",
+        ("channel", *models),
+    )
     if args.truth and args.truth.exists():
         truth = json.loads(args.truth.read_text())
         print("\nPlanted truth (generator) to compare with:")

@@ -39,7 +39,11 @@ class Warehouse:
         if not database.exists():
             raise FileNotFoundError(f"database {database} does not exist (run `dbt build` first)")
         con = duckdb.connect(str(database), read_only=True)
-        return cls(con=con, schema=schema or detect_schema(con))
+        warehouse = cls(con=con, schema=schema or detect_schema(con))
+        if not warehouse.exists("fct_events"):
+            con.close()
+            raise LookupError(f"schema '{warehouse.schema}' of {database} has no fct_events table")
+        return warehouse
 
     def columns(self, table: str) -> list[str]:
         """Column names of a mart, [] when it does not exist."""

@@ -33,6 +33,7 @@ def layer(node: dict[str, Any]) -> str:
 def test_models_are_named_for_their_layer(manifest: dict[str, Any]) -> None:
     # marts folders may keep their own int_ helpers beside the fct_/dim_ they feed
     prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_", "int_")}
+    prefixes["semantic"] = ("metricflow_",)  # MetricFlow's time spine beside the semantic models
     wrong = [
         node["name"]
         for node in project_models(manifest)

@@ -181,3 +181,26 @@ def test_cli_help_and_a_clear_error_for_a_missing_database(tmp_path: Path) -> No
     )
     assert run.returncode == 2
     assert f"database {missing} does not exist" in run.stderr
+
+
+def test_bootstrap_intervals_become_error_bars(built_sample: DbtProject, tmp_path: Path) -> None:
+    database = copy_database(built_sample, tmp_path)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "update fct_attribution_data_driven set "
+            "attributed_conversions_lower = attributed_conversions - 1, "
+            "attributed_conversions_upper = attributed_conversions + 2, bootstrap_resamples = 30 "
+            "where model = 'markov_order_1'"
+        )
+    result = build_report(database, tmp_path / "report.html", progress=False)
+    chart = next(c for c in result.charts if c.key == "attribution")
+    assert "bootstrap percentile intervals (30 resamples)" in chart.caption
+    traces = {t["name"]: t for t in chart.figure["data"]}
+    markov = traces["markov_order_1 (data_driven)"]
+    assert set(markov["error_x"]["array"]) == {2} and set(markov["error_x"]["arrayminus"]) == {1}
+    assert "error_x" not in traces["linear (heuristic)"]
+
+
+def test_a_schema_without_the_marts_is_refused(built_sample: DbtProject, tmp_path: Path) -> None:
+    with pytest.raises(LookupError, match=r"schema 'analytics' of .* has no fct_events table"):
+        build_report(built_sample.database_path, tmp_path / "r.html", "analytics", False)

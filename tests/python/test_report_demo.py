@@ -61,7 +61,7 @@ def test_every_family_is_summarised_and_the_demo_ends_with_report_and_time(
 
 
 def test_a_missing_family_is_named(built_sample: DbtProject, tmp_path: Path) -> None:
-    database = tmp_path / "copy.duckdb"
+    database = tmp_path / "journey.duckdb"  # the name dbt built it under: its views resolve
     shutil.copy(built_sample.database_path, database)
     with duckdb.connect(str(database)) as con:
         con.execute("drop table dim_customer_rfm")

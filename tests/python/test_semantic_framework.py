@@ -14,12 +14,13 @@ from journey_analytics.semantic.framework import FrameworkError, check, declarat
 
 SEMANTIC_MODELS = {
     "active_user_days", "sessions", "events", "users", "funnel_units", "retention_cohorts",
-    "attribution_channels",
+    "attribution_channels", "rfm_customers",
 }  # fmt: skip
 REQUIRED_METRICS = {
     "dau", "wau", "mau", "stickiness", "sessions", "engaged_sessions", "engagement_rate",
     "revenue", "arpu", "funnel_conversion_rate", "funnel_step_2_conversion", "retention_day_1",
     "retention_day_7", "retention_week_1", "attributed_conversions", "attributed_revenue", "roas",
+    "rfm_customers",
 }  # fmt: skip
 
 

@@ -176,6 +176,18 @@ def test_attribution_and_roas_equal_the_channel_report(mf, built_sample) -> None
         assert close(got["roas"], roas), (model, channel)
 
 
+def test_rfm_segments_equal_dim_customer_rfm(mf, built_sample) -> None:
+    rows = mf.query("rfm_customers,rfm_average_customer_value", "customer__segment_name")
+    answer = {r["customer__segment_name"]: r for r in rows}
+    mart = built_sample.query(
+        "select segment_name, count(*), avg(monetary_value) from dim_customer_rfm group by 1"
+    )
+    assert len(mart) == len(answer) >= 3
+    for segment, customers, mean_value in mart:
+        assert int(answer[segment]["rfm_customers"]) == customers
+        assert close(answer[segment]["rfm_average_customer_value"], mean_value)
+
+
 def test_an_unknown_dimension_gets_metricflows_error(mf) -> None:
     run = mf.run("mf", "query", "--metrics", "sessions", "--group-by", "session__no_such_column")
     assert run.returncode != 0
