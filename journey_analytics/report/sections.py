@@ -242,6 +242,25 @@ def paths(wh: Warehouse, analysis: str | None = None) -> list[Chart]:
     return charts
 
 
+def sankey_positions(
+    nodes: list[dict[str, Any]], max_depth: int
+) -> tuple[list[float], list[float]]:
+    """Column per step (drop-offs stay in their step, not pushed to the right edge) and rows in
+    the order of the nodes within the step, spaced by their share of the step's units."""
+    totals: dict[int, int] = defaultdict(int)
+    for n in nodes:
+        totals[n["step_index"]] += n["unit_count"]
+    seen: dict[int, int] = defaultdict(int)
+    x, y = [], []
+    for n in nodes:
+        step = n["step_index"]
+        x.append(round(0.001 + 0.998 * step / max(max_depth, 1), 4))
+        middle = (seen[step] + n["unit_count"] / 2) / totals[step] if totals[step] else 0.5
+        y.append(round(0.001 + 0.998 * middle, 4))
+        seen[step] += n["unit_count"]
+    return x, y
+
+
 def sankey(wh: Warehouse, analysis: str) -> Chart:
     nodes = wh.rows(
         f"select node_id, node_name, step_index, unit_count, round(share_of_anchor, 4) as share, "
@@ -257,6 +276,7 @@ def sankey(wh: Warehouse, analysis: str) -> Chart:
     )
     index = {n["node_id"]: i for i, n in enumerate(nodes)}
     anchor = nodes[0]
+    x, y = sankey_positions(nodes, anchor["max_depth"])
     arrow = "after" if anchor["direction"] == "forward" else "before"
     figure = {
         "data": [
@@ -270,6 +290,8 @@ def sankey(wh: Warehouse, analysis: str) -> Chart:
                         for n in nodes
                     ],
                     "pad": 12,
+                    "x": x,
+                    "y": y,
                 },
                 "link": {
                     "source": [index[lk["source_node_id"]] for lk in links],
@@ -353,7 +375,14 @@ def retention_heatmap(
     periods = sorted({r["period_number"] for r in rows})
     cell = {(r["cohort_start_date"], r["period_number"]): r for r in rows}
     sizes = {r["cohort_start_date"]: r["cohort_users"] for r in rows}
-    z = [[cell[(c, p)]["rate"] if (c, p) in cell else None for p in periods] for c in cohorts]
+    # a period still filling up is left uncoloured (its text is starred)
+    z = [
+        [
+            cell[(c, p)]["rate"] if (c, p) in cell and cell[(c, p)]["is_period_complete"] else None
+            for p in periods
+        ]
+        for c in cohorts
+    ]
     text = [
         [
             ""
@@ -373,7 +402,7 @@ def retention_heatmap(
                 "z": z,
                 "text": text,
                 "texttemplate": "%{text}",
-                "colorscale": "Blues",
+                "colorscale": [[0, "#f7fbff"], [1, "#08306b"]],
                 "zmin": 0,
                 "zmax": 1,
                 "colorbar": {"tickformat": ".0%"},
@@ -392,7 +421,7 @@ def retention_heatmap(
         return sum(r["retained_users"] for r in done) / users if users else None
 
     last_n = max((p for p in periods if pooled(p) is not None), default=None)
-    start = rows[0]["start_event_name"] or "any event"
+    start = rows[0]["start_event_name"] or "event"
     back = rows[0]["return_event_name"] or "any event"
     caption = (
         f"Analysis '{analysis_name}': users by the {period_unit} of their first {start} "
@@ -432,9 +461,14 @@ def lifecycle(wh: Warehouse) -> list[Chart]:
     rows = wh.rows(
         f"select period_start_date, new_users, returning_users, resurrecting_users, "
         f"dormant_users, round(quick_ratio, 3) as quick_ratio, is_period_complete "
-        f"from {wh.rel('fct_lifecycle_periods')} where period_unit = ? order by 1",
+        f"from {wh.rel('fct_lifecycle_periods')} where period_unit = ? and is_period_complete "
+        f"order by 1",
         [unit],
     )
+    if not rows:
+        return [
+            empty(key, section, title, f"No data: no complete {unit} in fct_lifecycle_periods.")
+        ]
     x = [r["period_start_date"] for r in rows]
     series = [
         ("new", "new_users", 1),
@@ -450,7 +484,8 @@ def lifecycle(wh: Warehouse) -> list[Chart]:
     ref = complete[-1] if complete else rows[-1]
     caption = (
         f"Active users per {unit} split into new, returning (active the {unit} before too) and "
-        f"resurrecting; users who went dormant are drawn below zero. Last complete {unit} "
+        f"resurrecting; users who went dormant are drawn below zero (complete {unit}s only: "
+        f"the current one is still filling up). Last complete {unit} "
         f"({ref['period_start_date']}): {num(ref['new_users'])} new, "
         f"{num(ref['returning_users'])} returning, {num(ref['resurrecting_users'])} resurrecting, "
         f"{num(ref['dormant_users'])} dormant; quick ratio {num(ref['quick_ratio'], 2)} "
@@ -533,7 +568,7 @@ def rfm_movement(wh: Warehouse) -> Chart:
                     for s in sources
                 ],
                 "texttemplate": "%{text}",
-                "colorscale": "Purples",
+                "colorscale": [[0, "#fcfbfd"], [1, "#3f007d"]],
                 "zmin": 0,
                 "zmax": 1,
                 "colorbar": {"title": {"text": "share of row"}, "tickformat": ".0%"},
@@ -614,7 +649,8 @@ def power_users(wh: Warehouse) -> list[Chart]:
         if i:
             layout[f"yaxis{axis}"]["matches"] = "y"
     significant = [
-        f"{r['cohort_name']} on {r['metric_name']} ({r['cohort_value']} vs {r['rest_value']})"
+        f"{r['cohort_name']} on {r['metric_name']} ({r['cohort_value']:.3g} vs "
+        f"{r['rest_value']:.3g})"
         for r in rows
         if r["is_significant"]
     ]

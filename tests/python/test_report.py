@@ -197,7 +197,8 @@ def test_bootstrap_intervals_become_error_bars(built_sample: DbtProject, tmp_pat
     assert "bootstrap percentile intervals (30 resamples)" in chart.caption
     traces = {t["name"]: t for t in chart.figure["data"]}
     markov = traces["markov_order_1 (data_driven)"]
-    assert set(markov["error_x"]["array"]) == {2} and set(markov["error_x"]["arrayminus"]) == {1}
+    assert {round(v, 6) for v in markov["error_x"]["array"]} == {2}
+    assert {round(v, 6) for v in markov["error_x"]["arrayminus"]} == {1}
     assert "error_x" not in traces["linear (heuristic)"]
 
 
