@@ -56,7 +56,7 @@ def build_report(
         charts,
         plotly_js(),
         title="Journey analytics report",
-        subtitle=f"{database.resolve()} (schema {wh.schema}), built {stamp}",
+        subtitle=f"{database} (schema {wh.schema}), built {stamp}",
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
