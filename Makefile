@@ -38,7 +38,8 @@ build: setup sample
 	$(BIN)/dbt build --full-refresh
 
 demo: build
-	$(BIN)/python scripts/demo_summary.py --database $(JOURNEY_DUCKDB_PATH) --truth $(SAMPLE_DIR)/truth.json
+	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT) --quiet
+	$(BIN)/python scripts/demo_summary.py --database $(JOURNEY_DUCKDB_PATH) --truth $(SAMPLE_DIR)/truth.json --report $(REPORT_OUT) --started-at $(DEMO_STARTED)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -82,3 +83,39 @@ scheduled-build: setup sample
 .PHONY: integration
 integration: setup
 	$(BIN)/python -m pytest -q tests/python/test_integration_project.py
+
+# The visual report (README: "The report"): one static HTML file, plotly.js inlined, opens offline.
+REPORT_OUT ?= target/report.html
+DEMO_STARTED := $(shell date +%s)
+.PHONY: report
+
+report: setup
+	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
+	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT)
+
+# The semantic layer (README: "Metrics"): MetricFlow's `mf` in its own environment (.venv-metricflow,
+# about 230 MB, 95 s to install here), so that .venv stays lean. `make test` creates it, which lets
+# tests/python/test_semantic_metrics.py compare every metric with its mart (it skips without it).
+MF_VENV := .venv-metricflow
+.PHONY: metricflow test-metrics
+
+$(MF_VENV)/.installed: requirements-metricflow.txt constraints-metricflow.txt
+	$(PYTHON) -m venv $(MF_VENV)
+	$(MF_VENV)/bin/pip install --quiet --upgrade pip
+	$(MF_VENV)/bin/pip install --quiet -r requirements-metricflow.txt -c constraints-metricflow.txt
+	touch $@
+
+metricflow: $(MF_VENV)/.installed
+
+test: $(MF_VENV)/.installed
+
+test-metrics: setup sample metricflow
+	$(BIN)/python -m pytest -q tests/python/test_semantic_metrics.py tests/python/test_semantic_framework.py
+
+# Data quality docs (README: "Data quality"): Great Expectations on every contracted mart, Data Docs
+# that open offline in target/data_docs, a summary printed; fails on a broken invariant.
+.PHONY: quality
+
+quality: setup
+	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
+	$(BIN)/python scripts/run_data_quality.py --database $(JOURNEY_DUCKDB_PATH) --out target/data_docs

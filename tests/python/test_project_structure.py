@@ -37,6 +37,7 @@ def family(node: dict[str, Any]) -> str:
 
 def test_models_are_named_for_their_layer(manifest: dict[str, Any]) -> None:
     prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_")}
+    prefixes["semantic"] = ("metricflow_",)  # MetricFlow's time spine beside the semantic models
     wrong = [
         node["name"]
         for node in project_models(manifest)
