@@ -366,6 +366,8 @@ class GeneratorConfig:
     start_date: date = date(2026, 1, 1)
     messy_rate: float = 0.002
     chunk_users: int = 20000
+    #: Multiplies the number of trigger-scenario users (journey_sample.scenarios).
+    scenario_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.users < 1:
@@ -374,6 +376,8 @@ class GeneratorConfig:
             raise ValueError("days must be >= 1")
         if self.chunk_users < 1:
             raise ValueError("chunk_users must be >= 1")
+        if not 0.0 < self.scenario_scale <= 10000.0:
+            raise ValueError("scenario_scale must be within (0, 10000]")
         if not 0.0 <= self.messy_rate <= 0.2:
             raise ValueError("messy_rate must be within [0, 0.2]")
 
@@ -386,6 +390,7 @@ class GeneratorConfig:
             "start_date": self.start_date.isoformat(),
             "messy_rate": self.messy_rate,
             "chunk_users": self.chunk_users,
+            "scenario_scale": self.scenario_scale,
         }
 
 
@@ -1840,6 +1845,7 @@ def scenario_context(config: GeneratorConfig) -> scenarios_pkg.base.ScenarioCont
     return scenarios_pkg.base.ScenarioContext(
         seed=seed,
         users=config.users,
+        scale=config.scenario_scale,
         start_us=epoch_us,
         end_us=epoch_us + config.days * US_PER_DAY,
         user_id_of=user_ids,

@@ -179,6 +179,7 @@ class ScenarioContext:
 
     seed: int
     users: int
+    scale: float
     start_us: int
     end_us: int
     user_id_of: Any  # Callable[[I64], list[str]]
@@ -187,6 +188,10 @@ class ScenarioContext:
     @property
     def days(self) -> float:
         return (self.end_us - self.start_us) / US_PER_DAY
+
+    def size(self, share: float, minimum: int) -> int:
+        """Scenario users of this run: ``max(minimum, round(users * share * scale))``."""
+        return max(minimum, round(self.users * share * self.scale))
 
     def rng(self, scenario_index: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, 7919, scenario_index])
@@ -205,8 +210,3 @@ class ScenarioContext:
 def seconds(rng: np.random.Generator, lo_s: float, hi_s: float, n: int) -> I64:
     """Whole-second durations uniform in [lo_s, hi_s], in microseconds."""
     return (np.floor(rng.uniform(lo_s, hi_s, n)) * US_PER_S).astype(np.int64)
-
-
-def scenario_size(users: int, share: float, minimum: int) -> int:
-    """Scenario users for a run: ``max(minimum, round(users * share))``."""
-    return max(minimum, round(users * share))

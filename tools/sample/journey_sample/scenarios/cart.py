@@ -22,7 +22,6 @@ from .base import (
     ScenarioResult,
     TriggerSpec,
     props,
-    scenario_size,
     seconds,
 )
 
@@ -38,12 +37,14 @@ P_ORDER_AFTER_FIRE = {"treatment": 0.30, "control": 0.10, "global_control": 0.10
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     rng = ctx.rng(index)
-    n = scenario_size(ctx.users, SHARE_OF_USERS, MIN_USERS)
+    n = ctx.size(SHARE_OF_USERS, MIN_USERS)
     person = ctx.persons(index, n)
     kind = rng.choice(3, size=n, p=KIND_PROBS)
+    kind[:3] = (0, 1, 2)  # every kind occurs in the smallest run
     entry = ctx.uniform_ts(rng, n, 0.0, ctx.days - 4.0)
     high = np.round(rng.uniform(THRESHOLD + 0.01, 600.0, n), 2)
     high = np.where(rng.random(n) < 0.12, THRESHOLD, high)
+    high[0] = THRESHOLD  # an abandoner exactly at the threshold (>= fires)
     low = np.round(rng.uniform(20.0, THRESHOLD - 0.01, n), 2)
     value = np.where(kind == 2, low, high)
     items = rng.integers(1, 7, n)

@@ -30,7 +30,6 @@ from .base import (
     ScenarioResult,
     TriggerSpec,
     props,
-    scenario_size,
     seconds,
 )
 
@@ -49,7 +48,7 @@ P_DEFAULT = 0.12
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     rng = ctx.rng(index)
-    n = scenario_size(ctx.users, SHARE_OF_USERS, MIN_USERS)
+    n = ctx.size(SHARE_OF_USERS, MIN_USERS)
     person = ctx.persons(index, n)
     users = ctx.user_id_of(person)
     start = ctx.uniform_ts(rng, n, 0.0, max(ctx.days * 0.5, ctx.days - 31.0))

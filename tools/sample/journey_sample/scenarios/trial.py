@@ -29,7 +29,6 @@ from .base import (
     ScenarioResult,
     TriggerSpec,
     kv,
-    scenario_size,
     seconds,
 )
 
@@ -54,7 +53,7 @@ def conversion_probability(z: np.ndarray, pro: np.ndarray) -> np.ndarray:
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     rng = ctx.rng(index)
-    n = scenario_size(ctx.users, SHARE_OF_USERS, MIN_USERS)
+    n = ctx.size(SHARE_OF_USERS, MIN_USERS)
     person = ctx.persons(index, n)
     start = ctx.uniform_ts(rng, n, 0.0, ctx.days)
     z = rng.standard_normal(n)

@@ -36,7 +36,6 @@ from .base import (
     ScenarioResult,
     TriggerSpec,
     kv,
-    scenario_size,
     seconds,
 )
 
@@ -55,7 +54,7 @@ PLAN_PRICE = 29.0
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     rng = ctx.rng(index)
-    n = scenario_size(ctx.users, SHARE_OF_USERS, MIN_USERS)
+    n = ctx.size(SHARE_OF_USERS, MIN_USERS)
     person = ctx.persons(index, n)
     users = ctx.user_id_of(person)
     reason = rng.choice(3, size=n, p=REASON_PROBS)
