@@ -186,9 +186,9 @@ def _truth_fires(truth: dict[str, Any]) -> dict[str, set[Fire]]:
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """Many scenario users (scale 300) for binomial checks of the planted effects."""
+    """Many scenario users (scale 600) for binomial checks of the planted effects."""
     out = tmp_path_factory.mktemp("scaled")
-    generate(GeneratorConfig(users=300, days=45, seed=5, messy_rate=0.0, scenario_scale=300.0), out)
+    generate(GeneratorConfig(users=300, days=45, seed=5, messy_rate=0.0, scenario_scale=600.0), out)
     return out, json.loads((out / "truth.json").read_text())
 
 

@@ -1957,6 +1957,17 @@ def _add_scenario_counts(truth: dict[str, Any], rows: int, by_name: dict[str, in
                 raise ValueError(f"scenario event name {name!r} clashes with a simulated name")
             counts[key][name] = n
     counts["scenario_event_names"] = sorted(by_name)
+    # each scenario cart user views one cart, in a server-side session of its own: a checkout
+    # session (canonical cart_viewed) that goes no further
+    cart = by_name.get("cart_viewed", 0)
+    funnel = truth["checkout_funnel"]
+    reached = funnel["sessions_reaching_step"]
+    reached["view_cart"] += cart
+    funnel["scenario_cart_sessions"] = cart
+    first, second = funnel["steps"][:2]
+    funnel["realised_step_rate"][second] = (
+        reached[second] / reached[first] if reached[first] else None
+    )
 
 
 def parse_date(value: str) -> date:

@@ -26,7 +26,7 @@ from .base import (
 )
 
 TRIGGER = TriggerSpec("cart_abandoned_high_value", holdout_share=0.10)
-SHARE_OF_USERS = 0.02
+SHARE_OF_USERS = 0.01
 MIN_USERS = 12
 KIND_PROBS = (0.60, 0.20, 0.20)  # abandoner, quick buyer, small cart
 THRESHOLD = 150.0
