@@ -33,7 +33,6 @@ FEATURES: tuple[str, ...] = (
     "project_count",
     "active_day_count",
     "session_count",
-    "is_pro_plan",
 )
 
 
@@ -107,9 +106,9 @@ def auc_standard_error(value: float, n_pos: int, n_neg: int) -> float:
     """Hanley & McNeil (1982) standard error of an AUC."""
     q1 = value / (2 - value)
     q2 = 2 * value * value / (1 + value)
-    var = (
-        value * (1 - value) + (n_pos - 1) * (q1 - value**2) + (n_neg - 1) * (q2 - value**2)
-    ) / (n_pos * n_neg)
+    var = (value * (1 - value) + (n_pos - 1) * (q1 - value**2) + (n_neg - 1) * (q2 - value**2)) / (
+        n_pos * n_neg
+    )
     return math.sqrt(max(var, 0.0))
 
 

@@ -138,6 +138,8 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
         "conversion_coefficients": {"a": CONV_A, "b": CONV_B, "c_pro": CONV_PRO},
         "login_coefficients": {"la": LOGIN_A, "lb": LOGIN_B},
         "project_coefficients": {"pr": PROJECT_RATE, "pb": PROJECT_B},
+        "pro_plan_probability": PRO_PLAN_PROB,
+        "late_return_probability": LATE_RETURN_PROB,
         "conversion_days": list(CONVERSION_DAYS),
         "feature_days": FEATURE_DAYS,
         "expected_conversion_rate": float(conversion_probability(z, pro).mean()),
