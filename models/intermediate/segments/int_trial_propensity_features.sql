@@ -74,9 +74,9 @@ activity as (
     inner join events
         on
             trials.user_id = events.user_id
-            and events.event_at >= trials.trial_started_at
-            and events.event_at < trials.features_until
-            and events.event_at < trials.observed_until
+            and trials.trial_started_at <= events.event_at
+            and trials.features_until > events.event_at
+            and trials.observed_until > events.event_at
             and events.event_name not in ('trial_started', 'subscription_started')
     group by 1
 
@@ -92,9 +92,9 @@ conversions as (
         on
             trials.user_id = events.user_id
             and events.event_name = 'subscription_started'
-            and events.event_at > trials.trial_started_at
-            and events.event_at <= trials.horizon_until
-            and events.event_at < trials.observed_until
+            and trials.trial_started_at < events.event_at
+            and trials.horizon_until >= events.event_at
+            and trials.observed_until > events.event_at
     group by 1
 
 ),
