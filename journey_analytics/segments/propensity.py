@@ -243,7 +243,7 @@ def score_current_trials(
     y = data["is_converted"].astype(float).to_numpy()
     empty = pd.DataFrame(
         {
-            "user_id": pd.Series([], dtype="object"),
+            "user_id": pd.Series([], dtype="str"),
             "trial_started_at": pd.Series([], dtype="datetime64[us]"),
             "scored_at": pd.Series([], dtype="datetime64[us]"),
             "p_convert_14d": pd.Series([], dtype="float64"),
