@@ -152,10 +152,9 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     batch.name[-1] = names[keep]
     new_index = np.cumsum(keep) - 1
     fires: list[Fire] = []
-    for i, row in sorted(entry_row.items()):
-        if not keep[row]:
-            continue
-        eid = ctx.event_id_of(base[new_index[[row]]])[0]
+    entries = [(i, row) for i, row in sorted(entry_row.items()) if keep[row]]
+    entry_ids = ctx.event_id_of(base[new_index[[row for _, row in entries]]]) if entries else []
+    for (i, _), eid in zip(entries, entry_ids, strict=True):
         arm = TRIGGER.arm(users[i])
         v = int(visit[i])
         fires.append(Fire(TRIGGER.name, 1, users[i], eid, v, arm))
