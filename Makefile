@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint
+test: setup sample lint $(GBSTATS_VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -76,3 +76,15 @@ publish: setup
 scheduled-build: setup sample
 	$(BIN)/dbt build --exclude-resource-type unit_test
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+# GrowthBook's gbstats 0.8.0, the reference for tests/python/test_experiments_gbstats.py, in a
+# virtual environment of its own: it pins numpy<2, pandas<2 and scipy<2.
+GBSTATS_VENV := .venv-gbstats
+$(GBSTATS_VENV)/.installed: tests/python/peers/gbstats-requirements.txt
+	$(PYTHON) -m venv $(GBSTATS_VENV)
+	$(GBSTATS_VENV)/bin/pip install --quiet --upgrade pip
+	$(GBSTATS_VENV)/bin/pip install --quiet -r tests/python/peers/gbstats-requirements.txt
+	touch $@
+
+.PHONY: .venv-gbstats
+.venv-gbstats: $(GBSTATS_VENV)/.installed
