@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint $(GBSTATS_VENV)/.installed
+test: setup sample lint .venv-gbstats/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup

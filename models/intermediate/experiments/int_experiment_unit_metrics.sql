@@ -1,0 +1,123 @@
+{#-
+    One row per experiment, metric and assigned unit (excluded units left out): the metric's
+    per-unit value (metric_value), its second variable (covariate_value: the ratio's denominator
+    or the CUPED pre-exposure covariate, else 0) and whether the metric's window had ended by
+    the last event in the data (units whose window is still open are not measured).
+-#}
+{%- set experiments = journey.experiment_configs() -%}
+{%- set double = journey.segment_type_double() -%}
+{{ config(materialized='table') }}
+
+with assignments as (
+    select
+        experiment_name,
+        user_id,
+        variant,
+        exposed_at
+    from {{ ref('fct_experiment_assignments') }}
+    where not is_excluded
+),
+
+events as (
+    select
+        user_id,
+        event_name,
+        event_at,
+        event_date,
+        session_id,
+        revenue,
+        properties
+    from {{ ref('fct_events') }}
+),
+
+data_end as (
+    select max(event_at) as data_end_at from events
+),
+{% for e in experiments %}
+    {%- set lookback = [0] -%}
+    {%- for m in e.metric_list if m.cuped is not none -%}
+        {%- do lookback.append(-m.cuped.start_seconds) -%}
+    {%- endfor -%}
+    {%- set horizon = [1] -%}
+    {%- for m in e.metric_list -%}
+        {%- do horizon.append(m.window_end_seconds) -%}
+    {%- endfor %}
+    joined_{{ loop.index }} as (
+        -- {{ e.name }}: each assigned unit with its events from the longest CUPED lookback to the longest window
+        select
+            assignments.user_id,
+            assignments.variant,
+            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed,
+            events.event_name,
+            events.event_date,
+            events.session_id,
+            events.revenue,
+            events.properties,
+            {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} as seconds_after_exposure
+        from assignments
+        cross join data_end
+        left join events
+            on
+                assignments.user_id = events.user_id
+                and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} >= -{{ lookback | max }}
+                and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} < {{ horizon | max }}
+        where assignments.experiment_name = {{ journey.experiment_literal(e.name) }}
+    ),
+
+    per_unit_{{ loop.index }} as (
+        select
+            user_id,
+            variant,
+            seconds_observed
+            {%- for m in e.metric_list %},
+                {{ journey.experiment_metric_aggregate(m.y) }} as metric_{{ loop.index }}_y,
+                {%- if m.x is not none %}
+                    {{ journey.experiment_metric_aggregate(m.x) }} as metric_{{ loop.index }}_x
+                {%- elif m.cuped is not none %}
+                    {{ journey.experiment_metric_aggregate(m.cuped) }} as metric_{{ loop.index }}_x
+                {%- else %}
+                    0 as metric_{{ loop.index }}_x
+                {%- endif %}
+            {%- endfor %}
+        from joined_{{ loop.index }}
+        group by user_id, variant, seconds_observed
+    ),
+{% endfor %}
+
+unit_metrics as (
+    {%- set parts = [] -%}
+    {%- for e in experiments -%}
+        {%- set e_index = loop.index -%}
+        {%- for m in e.metric_list -%}
+            {%- do parts.append((e, e_index, m, loop.index)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for e, e_index, m, m_index in parts %}
+        select
+            {{ journey.experiment_literal(e.name) }} as experiment_name,
+            {{ journey.experiment_literal(m.name) }} as metric_name,
+            user_id,
+            variant,
+            cast(metric_{{ m_index }}_y as {{ double }}) as metric_value,
+            cast(metric_{{ m_index }}_x as {{ double }}) as covariate_value,
+            seconds_observed >= {{ m.window_end_seconds }} as is_window_complete
+        from per_unit_{{ e_index }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+    {%- if parts | length == 0 %}
+        select
+            cast(null as {{ dbt.type_string() }}) as experiment_name,
+            cast(null as {{ dbt.type_string() }}) as metric_name,
+            user_id,
+            variant,
+            cast(null as {{ double }}) as metric_value,
+            cast(null as {{ double }}) as covariate_value,
+            cast(null as boolean) as is_window_complete
+        from assignments
+        where 1 = 0
+    {%- endif %}
+)
+
+select * from unit_metrics
