@@ -8,7 +8,13 @@ from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
-from journey_sample.experiments import PlantedExperiment, PlantedResult, PlantedVariant, plant_experiments
+
+from journey_sample.experiments import (
+    PlantedExperiment,
+    PlantedResult,
+    PlantedVariant,
+    plant_experiments,
+)
 
 SEED = 11
 
@@ -16,8 +22,12 @@ PLANTED = [
     PlantedExperiment(
         "checkout",
         (
-            PlantedVariant("control", 0.5, conversion_rate=0.2, order_rate=1.0, revenue_per_order=40.0),
-            PlantedVariant("treatment", 0.5, conversion_rate=0.32, order_rate=1.4, revenue_per_order=40.0),
+            PlantedVariant(
+                "control", 0.5, conversion_rate=0.2, order_rate=1.0, revenue_per_order=40.0
+            ),
+            PlantedVariant(
+                "treatment", 0.5, conversion_rate=0.32, order_rate=1.4, revenue_per_order=40.0
+            ),
         ),
         multi_variant_units=6,
     ),

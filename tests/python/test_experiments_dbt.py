@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from dbt_harness import DbtProject
 from experiments_scenario import dbt_vars, write_planted_sample, write_trigger_outcomes
@@ -32,7 +31,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> tuple[D
     selection = "+path:models/marts/experiments"
     project.run("seed")
     project.run("run", "--select", selection)
-    project.run("test", "--select", "path:models/marts/experiments path:models/intermediate/experiments")
+    project.run(
+        "test", "--select", "path:models/marts/experiments path:models/intermediate/experiments"
+    )
     return project, planted
 
 
@@ -64,14 +65,22 @@ def _planted_units(project: DbtProject, planted: Any) -> pd.DataFrame:
     before = (orders["event_timestamp"] < orders["exposed_at"]) & (
         orders["event_timestamp"] >= orders["exposed_at"] - 7 * DAY
     )
-    goals = events[events["event_name"] == "trial_started"].merge(units, left_on="unit", right_index=True)
+    goals = events[events["event_name"] == "trial_started"].merge(
+        units, left_on="unit", right_index=True
+    )
     goal_in = (goals["event_timestamp"] >= goals["exposed_at"]) & (
         goals["event_timestamp"] < goals["exposed_at"] + 7 * DAY
     )
     units["orders"] = orders[after].groupby("unit").size().reindex(units.index, fill_value=0)
-    units["orders_before"] = orders[before].groupby("unit").size().reindex(units.index, fill_value=0)
-    units["revenue"] = orders[after].groupby("unit")["revenue"].sum().reindex(units.index, fill_value=0.0)
-    units["converted"] = goals[goal_in].groupby("unit").size().reindex(units.index, fill_value=0).clip(upper=1)
+    units["orders_before"] = (
+        orders[before].groupby("unit").size().reindex(units.index, fill_value=0)
+    )
+    units["revenue"] = (
+        orders[after].groupby("unit")["revenue"].sum().reindex(units.index, fill_value=0.0)
+    )
+    units["converted"] = (
+        goals[goal_in].groupby("unit").size().reindex(units.index, fill_value=0).clip(upper=1)
+    )
     return units
 
 
@@ -86,7 +95,9 @@ def _stats(project: DbtProject, experiment: str, metric: str) -> pd.DataFrame:
 def test_assignments_equal_the_planted_ones(built: tuple[DbtProject, Any]) -> None:
     project, planted = built
     truth = planted.truth["experiments"]["checkout"]
-    marts = _df(project, "select * from fct_experiment_assignments where experiment_name = 'checkout'")
+    marts = _df(
+        project, "select * from fct_experiment_assignments where experiment_name = 'checkout'"
+    )
     included = marts[~marts["is_excluded"]].set_index("user_id")["variant"].to_dict()
     assert included == truth["assignments"]
     excluded = marts[marts["is_excluded"]]
@@ -172,7 +183,9 @@ def test_planted_effects_are_recovered(built: tuple[DbtProject, Any]) -> None:
     width = lambda r: r["absolute_ci_upper"] - r["absolute_ci_lower"]  # noqa: E731
     assert width(cuped) < 0.95 * width(plain)
     # the planted lift in orders breaches the guardrail that counts orders as harm, only it
-    assert results["is_guardrail_breach"].to_dict() == {m: m == "orders_guardrail" for m in results.index}
+    assert results["is_guardrail_breach"].to_dict() == {
+        m: m == "orders_guardrail" for m in results.index
+    }
     # the relative effect's point estimate is the absolute one over the control mean
     row = results.loc["orders_7d"]
     assert row["relative_effect"] == pytest.approx(row["absolute_effect"] / row["mean_control"])
@@ -197,7 +210,9 @@ def test_sequential_intervals_are_wider_than_fixed_horizon(built: tuple[DbtProje
     fixed, sequential = _results(project, "checkout"), _results(project, "checkout_holm")
     for metric in sequential.index:
         assert sequential.loc[metric, "method"].endswith("+msprt")
-        assert sequential.loc[metric, "absolute_effect"] == pytest.approx(fixed.loc[metric, "absolute_effect"])
+        assert sequential.loc[metric, "absolute_effect"] == pytest.approx(
+            fixed.loc[metric, "absolute_effect"]
+        )
         assert sequential.loc[metric, "absolute_ci_lower"] < fixed.loc[metric, "absolute_ci_lower"]
         assert sequential.loc[metric, "p_value"] > fixed.loc[metric, "p_value"]
 

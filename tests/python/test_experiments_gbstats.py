@@ -136,7 +136,9 @@ def _ours(case: dict) -> dict[str, float]:
         a, b = case["a"], case["b"]
         ma, va = s.proportion_variance(a["n"], a["sum_y"])
         mb, vb = s.proportion_variance(b["n"], b["sum_y"])
-        eff = s.welch(ma, va, a["n"], mb, vb, b["n"], relative=prefix == "relative", alpha=case["alpha"])
+        eff = s.welch(
+            ma, va, a["n"], mb, vb, b["n"], relative=prefix == "relative", alpha=case["alpha"]
+        )
         return {
             "estimate": float(eff.estimate),
             "ci_lower": float(eff.ci_lower),
@@ -164,7 +166,12 @@ def test_gbstats_agrees_on_effects_intervals_and_p_values() -> None:
         ours = _ours(case)
         label = f"{case['kind']} {case['difference_type']} sequential={case['sequential']}"
         for key, value in ours.items():
-            assert value == pytest.approx(ref[key], abs=1e-6, rel=1e-6), (label, key, value, ref[key])
+            assert value == pytest.approx(ref[key], abs=1e-6, rel=1e-6), (
+                label,
+                key,
+                value,
+                ref[key],
+            )
             compared += 1
     assert compared >= 100
 
@@ -181,8 +188,12 @@ def test_gbstats_relative_p_values_match_our_relative_test() -> None:
             ma, va = s.mean_variance(a["n"], a["sum_y"], a["sum_y2"])
             mb, vb = s.mean_variance(b["n"], b["sum_y"], b["sum_y2"])
         else:
-            ma, va = s.ratio_mean_variance(a["n"], a["sum_y"], a["sum_y2"], a["sum_x"], a["sum_x2"], a["sum_xy"])
-            mb, vb = s.ratio_mean_variance(b["n"], b["sum_y"], b["sum_y2"], b["sum_x"], b["sum_x2"], b["sum_xy"])
+            ma, va = s.ratio_mean_variance(
+                a["n"], a["sum_y"], a["sum_y2"], a["sum_x"], a["sum_x2"], a["sum_xy"]
+            )
+            mb, vb = s.ratio_mean_variance(
+                b["n"], b["sum_y"], b["sum_y2"], b["sum_x"], b["sum_x2"], b["sum_xy"]
+            )
         eff = s.welch(ma, va, a["n"], mb, vb, b["n"], relative=True, alpha=case["alpha"])
         assert float(eff.p_value) == pytest.approx(ref["p_value"], abs=1e-6)
         assert float(eff.se) == pytest.approx(ref["stddev"], rel=1e-6)

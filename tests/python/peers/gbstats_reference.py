@@ -48,7 +48,11 @@ def statistic(kind: str, arm: dict):
             post = ProportionStatistic(n=n, sum=arm["sum_y"])
         pre = SampleMeanStatistic(n=n, sum=arm["sum_x"], sum_squares=arm["sum_x2"])
         return RegressionAdjustedStatistic(
-            n=n, post_statistic=post, pre_statistic=pre, post_pre_sum_of_products=arm["sum_xy"], theta=0
+            n=n,
+            post_statistic=post,
+            pre_statistic=pre,
+            post_pre_sum_of_products=arm["sum_xy"],
+            theta=0,
         )
     raise ValueError(kind)
 
@@ -65,7 +69,9 @@ def run(case: dict) -> dict:
         )
         test = SequentialTwoSidedTTest(a, b, config)
     else:
-        config = FrequentistConfig(difference_type=case["difference_type"], alpha=case.get("alpha", 0.05))
+        config = FrequentistConfig(
+            difference_type=case["difference_type"], alpha=case.get("alpha", 0.05)
+        )
         test = TwoSidedTTest(a, b, config)
     result = test.compute_result()
     return {

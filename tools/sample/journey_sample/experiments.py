@@ -90,7 +90,9 @@ def _units(table: pa.Table) -> tuple[np.ndarray, np.ndarray, int, int]:
     and the data's time range in microseconds."""
     users = table.column("user_id").to_pylist()
     devices = table.column("anonymous_id").to_pylist()
-    times = pc.cast(pc.drop_null(table.column("event_timestamp")), pa.int64()).to_numpy(zero_copy_only=False)
+    times = pc.cast(pc.drop_null(table.column("event_timestamp")), pa.int64()).to_numpy(
+        zero_copy_only=False
+    )
     # the data's range: the 1st and 99th percentile, so planted junk timestamps do not count
     start, end = int(np.percentile(times, 1)), int(np.percentile(times, 99))
     user_of_device: dict[str, str] = {}
@@ -116,7 +118,9 @@ def plant_experiments(
     truth: dict[str, Any] = {"seed": seed, "experiments": {}}
     counter = 0
 
-    def emit(unit: str, device: str, name: str, at_us: int, props: dict, revenue: float | None) -> None:
+    def emit(
+        unit: str, device: str, name: str, at_us: int, props: dict, revenue: float | None
+    ) -> None:
         nonlocal counter
         counter += 1
         at = np.datetime64(int(at_us), "us").astype(object)
@@ -154,7 +158,11 @@ def plant_experiments(
         idx, arm, exposed = idx[keep], arm[keep], exposed[keep]
         control = exp.variants[0]
         lam = rng.gamma(2.0, control.order_rate / 2.0, idx.size)
-        multi = set(rng.choice(idx.size, size=min(exp.multi_variant_units, idx.size), replace=False).tolist())
+        multi = set(
+            rng.choice(
+                idx.size, size=min(exp.multi_variant_units, idx.size), replace=False
+            ).tolist()
+        )
         assignments: dict[str, str] = {}
         multi_units: list[str] = []
         for j, (u, a, t0) in enumerate(zip(idx, arm, exposed, strict=True)):
@@ -177,7 +185,14 @@ def plant_experiments(
                 amount = round(float(rng.gamma(2.0, v.revenue_per_order / 2.0)), 2)
                 emit(unit, device, exp.order_event, at, {"order": k}, amount)
             if rng.random() < v.conversion_rate:
-                emit(unit, device, exp.goal_event, int(t0) + 1 + int(rng.random() * (window - 2)), {}, None)
+                emit(
+                    unit,
+                    device,
+                    exp.goal_event,
+                    int(t0) + 1 + int(rng.random() * (window - 2)),
+                    {},
+                    None,
+                )
         c = exp.variants[0]
         truth["experiments"][exp.name] = {
             "declaration": {**asdict(exp), "variants": [asdict(v) for v in exp.variants]},
