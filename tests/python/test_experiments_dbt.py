@@ -7,13 +7,15 @@ hand-made outcomes table equals hand calculation."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from dbt_harness import DbtProject
+from dbt_harness import PROJECT_DIR, DbtProject
 from experiments_scenario import dbt_vars, write_planted_sample, write_trigger_outcomes
 from scipy import stats as st
 
@@ -262,3 +264,53 @@ def test_trigger_lift_equals_hand_calculation(built: tuple[DbtProject, Any]) -> 
     assert row["incremental_value"] == pytest.approx(8 * (12.5 - 10 / 6))
     assert lift.loc["welcome|step_1|global_control", "units_control"] == 3
     assert lift.loc["nudge|step_2|control", "status"] == "too_few_units"
+
+
+def test_script_path_computes_the_marts_from_the_aggregates(
+    built: tuple[DbtProject, Any], tmp_path: Path
+) -> None:
+    """scripts/run_experiments.py (warehouses without Python models) on CSV exports of the
+    aggregates gives the same tables as the dbt Python models."""
+    project, _ = built
+    exports = {}
+    for table in (
+        "fct_experiment_sufficient_stats",
+        "int_experiment_variant_counts",
+        "int_trigger_lift_stats",
+    ):
+        exports[table] = tmp_path / f"{table}.csv"
+        project.query_df(f"select * from {table}").to_csv(exports[table], index=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_DIR / "scripts" / "run_experiments.py"),
+            "--stats-csv",
+            str(exports["fct_experiment_sufficient_stats"]),
+            "--counts-csv",
+            str(exports["int_experiment_variant_counts"]),
+            "--trigger-csv",
+            str(exports["int_trigger_lift_stats"]),
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name, key in (
+        ("fct_experiment_results", "result_id"),
+        ("fct_experiment_srm", ["experiment_name", "variant"]),
+        ("fct_trigger_lift", "lift_id"),
+    ):
+        ours = pd.read_csv(tmp_path / "out" / f"{name}.csv").sort_values(key).reset_index(drop=True)
+        mart = project.query_df(f"select * from {name}").sort_values(key).reset_index(drop=True)
+        assert list(ours.columns) == list(mart.columns)
+        assert len(ours) == len(mart) > 0
+        for column in mart.columns:
+            if pd.api.types.is_float_dtype(mart[column]):
+                np.testing.assert_allclose(
+                    ours[column].astype(float), mart[column], rtol=1e-9, err_msg=column
+                )
+            else:
+                assert list(ours[column].fillna("")) == list(mart[column].fillna("")), column
