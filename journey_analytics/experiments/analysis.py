@@ -303,7 +303,7 @@ def compute_results(stats: pd.DataFrame, srm: pd.DataFrame | None = None) -> pd.
                     status, reason = "zero_variance", "no variation in the metric in either arm"
                 elif not np.isfinite(row["relative_effect"]):  # type: ignore[arg-type]
                     reason = "control mean is 0: relative effect undefined"
-            row["status"], row["status_reason"] = status, reason
+            row["status"], row["status_reason"] = status, reason or None
             rows.append(row)
     out = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS])
     if out.empty:
@@ -322,7 +322,7 @@ def compute_results(stats: pd.DataFrame, srm: pd.DataFrame | None = None) -> pd.
     lower, upper = out["absolute_ci_lower"].astype(float), out["absolute_ci_upper"].astype(float)
     harmful = np.where(out["direction"] == "lower", lower > 0, upper < 0)
     out["is_guardrail_breach"] = ok & out["is_guardrail"].astype(bool) & harmful
-    out["is_srm_flagged"] = out["experiment_name"].map(srm_flags).fillna(False).astype(bool)
+    out["is_srm_flagged"] = out["experiment_name"].map(lambda e: srm_flags.get(e, False)).astype(bool)
     out["is_trustworthy"] = ok & ~out["is_srm_flagged"]
     return out[list(RESULT_COLUMNS)].reset_index(drop=True)
 

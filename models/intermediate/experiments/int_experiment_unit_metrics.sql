@@ -18,21 +18,24 @@ with assignments as (
     where not is_excluded
 ),
 
-events as (
-    select
-        user_id,
-        event_name,
-        event_at,
-        event_date,
-        session_id,
-        revenue,
-        properties
-    from {{ ref('fct_events') }}
-),
+{%- if experiments | length > 0 %}
 
-data_end as (
-    select max(event_at) as data_end_at from events
-),
+    events as (
+        select
+            user_id,
+            event_name,
+            event_at,
+            event_date,
+            session_id,
+            revenue,
+            properties
+        from {{ ref('fct_events') }}
+    ),
+
+    data_end as (
+        select max(event_at) as data_end_at from events
+    ),
+{%- endif %}
 {% for e in experiments %}
     {%- set lookback = [0] -%}
     {%- for m in e.metric_list if m.cuped is not none -%}

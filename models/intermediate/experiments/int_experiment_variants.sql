@@ -38,6 +38,8 @@ with declared as (
             cast(null as {{ double }}) as power,
             cast(null as boolean) as is_sequential,
             cast(null as {{ double }}) as sequential_tuning_n
+        -- BigQuery refuses WHERE without FROM
+        from (select 1 as placeholder) as no_rows
         where 1 = 0
     {%- endif %}
 )

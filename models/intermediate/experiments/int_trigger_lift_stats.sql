@@ -16,6 +16,8 @@
         cast(null as bigint) as conversions,
         cast(null as {{ double }}) as sum_value,
         cast(null as {{ double }}) as sum_value2
+    -- BigQuery refuses WHERE without FROM
+    from (select 1 as placeholder) as no_rows
     where 1 = 0
 
 {%- else %}

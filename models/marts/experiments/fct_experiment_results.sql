@@ -11,7 +11,7 @@ final as (
         cast(variant as {{ dbt.type_string() }}) as variant,
         cast(control_variant as {{ dbt.type_string() }}) as control_variant,
         cast(metric_type as {{ dbt.type_string() }}) as metric_type,
-        cast(method as {{ dbt.type_string() }}) as method,
+        cast(method as {{ dbt.type_string() }}) as method,  -- noqa: RF04
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(is_guardrail as boolean) as is_guardrail,
         cast(units_control as bigint) as units_control,

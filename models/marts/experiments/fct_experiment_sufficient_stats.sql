@@ -39,6 +39,8 @@ declared_metrics as (
             cast(null as boolean) as uses_cuped,
             cast(null as {{ double }}) as winsorize_percentile,
             cast(null as bigint) as window_seconds
+        -- BigQuery refuses WHERE without FROM
+        from (select 1 as placeholder) as no_rows
         where 1 = 0
     {%- endif %}
 ),
@@ -84,12 +86,12 @@ measured as (
         unit_metrics.metric_name,
         unit_metrics.variant,
         unit_metrics.is_window_complete,
+        unit_metrics.covariate_value as x,
         case
             when caps.winsorize_cap is not null and unit_metrics.metric_value > caps.winsorize_cap
                 then caps.winsorize_cap
             else unit_metrics.metric_value
-        end as y,
-        unit_metrics.covariate_value as x
+        end as y
     from unit_metrics
     left join caps
         on
@@ -115,8 +117,9 @@ sums as (
 
 final as (
     select
-        {{ dbt.concat(['variants.experiment_name', "'|'", 'declared_metrics.metric_name', "'|'", 'variants.variant']) }}
-        as stats_id,
+        {{ dbt.concat([
+            'variants.experiment_name', "'|'", 'declared_metrics.metric_name', "'|'", 'variants.variant',
+        ]) }} as stats_id,
         variants.experiment_name,
         declared_metrics.metric_name,
         variants.variant,

@@ -20,8 +20,12 @@ final as (
         cast(conversion_p_value as {{ journey.segment_type_double() }}) as conversion_p_value,
         cast(conversion_p_value_adjusted as {{ journey.segment_type_double() }}) as conversion_p_value_adjusted,
         cast(incremental_conversions as {{ journey.segment_type_double() }}) as incremental_conversions,
-        cast(incremental_conversions_ci_lower as {{ journey.segment_type_double() }}) as incremental_conversions_ci_lower,
-        cast(incremental_conversions_ci_upper as {{ journey.segment_type_double() }}) as incremental_conversions_ci_upper,
+        cast(
+            incremental_conversions_ci_lower as {{ journey.segment_type_double() }}
+        ) as incremental_conversions_ci_lower,
+        cast(
+            incremental_conversions_ci_upper as {{ journey.segment_type_double() }}
+        ) as incremental_conversions_ci_upper,
         cast(value_per_unit_treatment as {{ journey.segment_type_double() }}) as value_per_unit_treatment,
         cast(value_per_unit_control as {{ journey.segment_type_double() }}) as value_per_unit_control,
         cast(value_lift as {{ journey.segment_type_double() }}) as value_lift,
