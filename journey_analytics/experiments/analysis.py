@@ -322,7 +322,9 @@ def compute_results(stats: pd.DataFrame, srm: pd.DataFrame | None = None) -> pd.
     lower, upper = out["absolute_ci_lower"].astype(float), out["absolute_ci_upper"].astype(float)
     harmful = np.where(out["direction"] == "lower", lower > 0, upper < 0)
     out["is_guardrail_breach"] = ok & out["is_guardrail"].astype(bool) & harmful
-    out["is_srm_flagged"] = out["experiment_name"].map(lambda e: srm_flags.get(e, False)).astype(bool)
+    out["is_srm_flagged"] = (
+        out["experiment_name"].map(lambda e: srm_flags.get(e, False)).astype(bool)
+    )
     out["is_trustworthy"] = ok & ~out["is_srm_flagged"]
     return out[list(RESULT_COLUMNS)].reset_index(drop=True)
 
