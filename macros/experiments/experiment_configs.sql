@@ -34,6 +34,16 @@
         {%- if e.get('exposure_event') is not string or e.get('exposure_event') == '' -%}
             {{ exceptions.raise_compiler_error(where ~ ": exposure_event (the event name that records an exposure) is required") }}
         {%- endif -%}
+        {{ journey.funnel_check_event_name(e.exposure_event, where ~ ".exposure_event") }}
+        {%- for key in ['experiment_key_property', 'variant_property'] -%}
+            {%- if e.get(key) is not none and (e.get(key) is not string or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', e.get(key))) -%}
+                {{ exceptions.raise_compiler_error(where ~ ": " ~ key ~ " must be a property key (letters, digits, _), got: " ~ e.get(key)) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set plain_value = '^[^\'"\\\\]+$' -%}
+        {%- if e.get('experiment_key') is not none and not modules.re.match(plain_value, e.get('experiment_key') | string) -%}
+            {{ exceptions.raise_compiler_error(where ~ ": experiment_key must be a non-empty value without quotes or backslashes, got: " ~ e.get('experiment_key')) }}
+        {%- endif -%}
         {%- set variants = e.get('variants') -%}
         {%- if variants is not mapping -%}
             {{ exceptions.raise_compiler_error(where ~ ": variants must map each variant name to its declared share, e.g. {control: 0.5, treatment: 0.5}; got: " ~ variants) }}
@@ -44,6 +54,9 @@
         {%- set variant_list = [] -%}
         {%- set total = namespace(share=0) -%}
         {%- for v, share in variants.items() -%}
+            {%- if not modules.re.match(plain_value, v | string) -%}
+                {{ exceptions.raise_compiler_error(where ~ ": variant names must not contain quotes or backslashes, got: " ~ v) }}
+            {%- endif -%}
             {%- if share is not number or share <= 0 -%}
                 {{ exceptions.raise_compiler_error(where ~ ": variants." ~ v ~ " must be a positive share, got: " ~ share) }}
             {%- endif -%}
