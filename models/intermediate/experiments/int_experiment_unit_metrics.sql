@@ -4,7 +4,8 @@
     or the CUPED pre-exposure covariate, else 0) and whether the metric's window had ended by
     the last event in the data (units whose window is still open are not measured).
 -#}
-{%- set experiments = journey.experiment_configs() -%}
+{#- experiments without metrics have nothing to measure here -#}
+{%- set experiments = journey.experiment_configs() | selectattr('metric_list') | list -%}
 {%- set double = journey.segment_type_double() -%}
 {{ config(materialized='table') }}
 
@@ -46,7 +47,7 @@ with assignments as (
         {%- do horizon.append(m.window_end_seconds) -%}
     {%- endfor %}
     joined_{{ loop.index }} as (
-        -- {{ e.name }}: each assigned unit with its events from the longest CUPED lookback to the longest window
+        -- {{ e.name }}: each assigned unit's events from the longest CUPED lookback to the longest window
         select
             assignments.user_id,
             assignments.variant,
@@ -59,11 +60,26 @@ with assignments as (
             {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} as seconds_after_exposure
         from assignments
         cross join data_end
-        left join events
-            on
-                assignments.user_id = events.user_id
-                and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} >= -{{ lookback | max }}
-                and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} < {{ horizon | max }}
+        inner join events
+            on assignments.user_id = events.user_id
+        where
+            assignments.experiment_name = {{ journey.experiment_literal(e.name) }}
+            and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} >= -{{ lookback | max }}
+            and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} < {{ horizon | max }}
+        union all
+        -- every unit once more with no event, so that a unit without events is measured (as 0)
+        select
+            assignments.user_id,
+            assignments.variant,
+            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed,
+            null as event_name,
+            null as event_date,
+            null as session_id,
+            null as revenue,
+            null as properties,
+            null as seconds_after_exposure
+        from assignments
+        cross join data_end
         where assignments.experiment_name = {{ journey.experiment_literal(e.name) }}
     ),
 
@@ -87,29 +103,43 @@ with assignments as (
     ),
 {% endfor %}
 
+-- one reference per experiment: its units crossed with its metrics, each row picking its columns
 unit_metrics as (
-    {%- set parts = [] -%}
-    {%- for e in experiments -%}
-        {%- set e_index = loop.index -%}
-        {%- for m in e.metric_list -%}
-            {%- do parts.append((e, e_index, m, loop.index)) -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {%- for e, e_index, m, m_index in parts %}
+    {%- for e in experiments %}
+        {%- set e_index = loop.index %}
         select
             {{ journey.experiment_literal(e.name) }} as experiment_name,
-            {{ journey.experiment_literal(m.name) }} as metric_name,
-            user_id,
-            variant,
-            cast(metric_{{ m_index }}_y as {{ double }}) as metric_value,
-            cast(metric_{{ m_index }}_x as {{ double }}) as covariate_value,
-            seconds_observed >= {{ m.window_end_seconds }} as is_window_complete
-        from per_unit_{{ e_index }}
+            metric_list.metric_name,
+            per_unit.user_id,
+            per_unit.variant,
+            cast(case metric_list.metric_index
+                {%- for m in e.metric_list %}
+                    when {{ loop.index }} then per_unit.metric_{{ loop.index }}_y
+                {%- endfor %}
+            end as {{ double }}) as metric_value,
+            cast(case metric_list.metric_index
+                {%- for m in e.metric_list %}
+                    when {{ loop.index }} then per_unit.metric_{{ loop.index }}_x
+                {%- endfor %}
+            end as {{ double }}) as covariate_value,
+            per_unit.seconds_observed >= metric_list.window_seconds as is_window_complete
+        from per_unit_{{ e_index }} as per_unit
+        cross join (
+            {%- for m in e.metric_list %}
+                select
+                    {{ loop.index }} as metric_index,
+                    {{ journey.experiment_literal(m.name) }} as metric_name,
+                    {{ m.window_end_seconds }} as window_seconds
+                {%- if not loop.last %}
+                    union all
+                {%- endif %}
+            {%- endfor %}
+        ) as metric_list
         {%- if not loop.last %}
             union all
         {%- endif %}
     {%- endfor %}
-    {%- if parts | length == 0 %}
+    {%- if experiments | length == 0 %}
         select
             cast(null as {{ dbt.type_string() }}) as experiment_name,
             cast(null as {{ dbt.type_string() }}) as metric_name,
