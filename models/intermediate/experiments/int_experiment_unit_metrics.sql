@@ -87,19 +87,26 @@ with assignments as (
         select
             user_id,
             variant,
-            seconds_observed
-            {%- for m in e.metric_list %},
+            {%- for m in e.metric_list %}
+                {%- set x = m.x if m.x is not none else m.cuped %}
                 {{ journey.experiment_metric_aggregate(m.y) }} as metric_{{ loop.index }}_y,
-                {%- if m.x is not none %}
-                    {{ journey.experiment_metric_aggregate(m.x) }} as metric_{{ loop.index }}_x
-                {%- elif m.cuped is not none %}
-                    {{ journey.experiment_metric_aggregate(m.cuped) }} as metric_{{ loop.index }}_x
-                {%- else %}
-                    0 as metric_{{ loop.index }}_x
-                {%- endif %}
+                {{ journey.experiment_metric_aggregate(x) if x is not none else '0' }} as metric_{{ loop.index }}_x,
             {%- endfor %}
+            seconds_observed
         from joined_{{ loop.index }}
         group by user_id, variant, seconds_observed
+    ),
+
+    metrics_{{ loop.index }} as (
+        {%- for m in e.metric_list %}
+            select
+                {{ loop.index }} as metric_index,
+                {{ journey.experiment_literal(m.name) }} as metric_name,
+                {{ m.window_end_seconds }} as window_seconds
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
     ),
 {% endfor %}
 
@@ -124,17 +131,7 @@ unit_metrics as (
             end as {{ double }}) as covariate_value,
             per_unit.seconds_observed >= metric_list.window_seconds as is_window_complete
         from per_unit_{{ e_index }} as per_unit
-        cross join (
-            {%- for m in e.metric_list %}
-                select
-                    {{ loop.index }} as metric_index,
-                    {{ journey.experiment_literal(m.name) }} as metric_name,
-                    {{ m.window_end_seconds }} as window_seconds
-                {%- if not loop.last %}
-                    union all
-                {%- endif %}
-            {%- endfor %}
-        ) as metric_list
+        cross join metrics_{{ e_index }} as metric_list
         {%- if not loop.last %}
             union all
         {%- endif %}

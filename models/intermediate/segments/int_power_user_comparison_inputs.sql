@@ -90,7 +90,7 @@ with population_metrics as (
             user_id,
             sum(coalesce(converted_revenue, 0)) as revenue_after
         from outcome_events
-        group by user_id
+        group by 1
 
     ),
 

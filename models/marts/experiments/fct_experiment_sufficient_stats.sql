@@ -58,7 +58,9 @@ caps as (
             select
                 experiment_name,
                 metric_name,
-                {{ journey.funnel_percentile('metric_value', m.winsorize, 'experiment_name, metric_name') }} as cap_value
+                {{ journey.funnel_percentile(
+                    'metric_value', m.winsorize, 'experiment_name, metric_name'
+                ) }} as cap_value
             from unit_metrics
             where
                 experiment_name = {{ journey.experiment_literal(e.name) }}
