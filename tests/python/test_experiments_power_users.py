@@ -73,7 +73,9 @@ def test_outcomes_after_the_as_of_date_match_a_recomputation(built: DbtProject) 
         if len(a_rev) >= 2 and (a_rev.var() > 0 or b_rev.var() > 0):
             welch = stats.ttest_ind(a_rev, b_rev, equal_var=False)
             assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-6, abs=1e-12)
-            assert row["relative_ci_lower"] <= row["relative_difference"] <= row["relative_ci_upper"]
+            assert (
+                row["relative_ci_lower"] <= row["relative_difference"] <= row["relative_ci_upper"]
+            )
         checked += 1
     assert checked >= 2
     p = result["p_value"].astype(float)
