@@ -46,7 +46,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint $(PEER_VENV)/.installed
+test: setup sample lint $(PEER_VENV)/.installed .venv-gbstats/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -119,3 +119,15 @@ test-metrics: setup sample metricflow
 quality: setup
 	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
 	$(BIN)/python scripts/run_data_quality.py --database $(JOURNEY_DUCKDB_PATH) --out target/data_docs
+
+# GrowthBook's gbstats 0.8.0, the reference for tests/python/test_experiments_gbstats.py, in a
+# virtual environment of its own: it pins numpy<2, pandas<2 and scipy<2.
+GBSTATS_VENV := .venv-gbstats
+$(GBSTATS_VENV)/.installed: tests/python/peers/gbstats-requirements.txt
+	$(PYTHON) -m venv $(GBSTATS_VENV)
+	$(GBSTATS_VENV)/bin/pip install --quiet --upgrade pip
+	$(GBSTATS_VENV)/bin/pip install --quiet -r tests/python/peers/gbstats-requirements.txt
+	touch $@
+
+.PHONY: .venv-gbstats
+.venv-gbstats: $(GBSTATS_VENV)/.installed
