@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('journey_trigger_suppressions') }}
 {{ config(materialized='table') }}
 
 {#-
@@ -16,6 +17,7 @@
 -#}
 {%- set triggers = journey.trigger_configs() -%}
 {%- set settings = journey.trigger_settings() -%}
+{%- set suppressions_relation = var('journey__trigger_suppressions_relation', none) -%}
 {{ journey.trigger_warn_unmatched(triggers, ref('int_trigger_entries')) }}
 
 with entries as (
@@ -54,7 +56,11 @@ suppressions as (
     select
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(added_at as {{ dbt.type_timestamp() }}) as added_at
-    from {{ ref('journey_trigger_suppressions') }}
+    {% if suppressions_relation %}
+        from {{ suppressions_relation }}
+    {% else %}
+        from {{ ref('journey_trigger_suppressions') }}
+    {% endif %}
 
 ),
 
