@@ -173,7 +173,7 @@
         {%- else -%}
             {%- set reentry_text = raw_reentry | string if raw_reentry is string else '' -%}
             {%- set reentry_text = reentry_text[6:] if reentry_text.startswith('every ') else reentry_text -%}
-            {%- if reentry_text == '' -%}
+            {%- if not modules.re.match('^\\s*[0-9]+\\s*[a-z]+\\s*$', reentry_text) -%}
                 {{ exceptions.raise_compiler_error(where_am_i ~ ".reentry must be 'once' or 'every <n> days' (a duration), got: " ~ raw_reentry) }}
             {%- endif -%}
             {%- set reentry_seconds = journey.funnel_parse_duration(reentry_text, where_am_i ~ ".reentry") -%}
