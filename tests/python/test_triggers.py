@@ -278,3 +278,25 @@ def test_print_trigger_spec_is_the_normalised_declaration(
         ("trial_disengaged", 2, "demo_offer", 6 * 86400),
         ("trial_disengaged", 3, "discount", 12 * 86400),
     ]
+
+
+def test_unknown_event_name_is_refused_when_the_model_compiles(cadence: dict[str, Any]) -> None:
+    """Not in the taxonomy seed and never seen in fct_events: refused naming trigger and key."""
+    project: DbtProject = cadence["full"]
+    bad = [
+        *fx.TRIGGERS,
+        {
+            "name": "typo_trigger",
+            "entry": "cart_viewed",
+            "exit": "order_complete",
+            "steps": [{"name": "email", "offset": "1 hour", "channel": "email"}],
+        },
+    ]
+    result = project.run(
+        "run", "--select", "int_trigger_entries", vars={"journey__triggers": bad}, expect_ok=False
+    )
+    assert not result.success
+    message = " ".join(str(r.message) for r in result.result.results)
+    assert "trigger 'typo_trigger'.exit: unknown event name 'order_complete'" in message
+    # a name that is in neither the taxonomy nor the data, but the fixture's events are seen
+    assert "document_upload_started" not in message
