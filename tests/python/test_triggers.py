@@ -242,9 +242,7 @@ def test_audiences_and_their_changes(cadence: dict[str, Any]) -> None:
     runs = {row[0] for row in changes}
     assert len(runs) >= 3
     # the last (catch-up) run removed the members of the 03-03..03-05 audiences
-    removed_last = {
-        row[4] for row in changes if row[0] == changes[-1][0] and row[5] == "removed"
-    }
+    removed_last = {row[4] for row in changes if row[0] == changes[-1][0] and row[5] == "removed"}
     assert {"ca", "ck"} <= removed_last
 
 

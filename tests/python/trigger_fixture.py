@@ -117,7 +117,10 @@ TRIGGERS: list[dict[str, Any]] = [
 
 CAPS = {"email": {"max": 1, "per": "day"}, "sms": {"max": 1, "per": "week"}}
 
-SUPPRESSIONS = [("sup1", "email_unsubscribed", "2026-03-01 00:00:00"), ("sup2", "email_unsubscribed", "2026-03-10 00:00:00")]
+SUPPRESSIONS = [
+    ("sup1", "email_unsubscribed", "2026-03-01 00:00:00"),
+    ("sup2", "email_unsubscribed", "2026-03-10 00:00:00"),
+]
 
 # (trigger, step, user, entry event id, send_at) of every fire, worked out in the README
 EXPECTED_FIRES = {
