@@ -2,10 +2,10 @@
     Refuses, when a model runs, a trigger whose entry, exit or goal event is neither a canonical
     name in seed journey_event_taxonomy nor an event_name ever seen in `events_relation`
     (Jinja cannot read the seed at parse time). The error names the trigger, the key and the
-    event. Does nothing while dbt only parses.
+    event. Does nothing while dbt only parses or compiles offline (journey__offline_compile).
 -#}
 {% macro trigger_check_event_names(triggers, events_relation) -%}
-    {%- if not execute or triggers | length == 0 -%}
+    {%- if not execute or triggers | length == 0 or var('journey__offline_compile', false) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set known = [] -%}

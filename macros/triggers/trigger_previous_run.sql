@@ -5,6 +5,11 @@
     --full-refresh, not while dbt only parses), else none.
 -#}
 {% macro trigger_previous_relation(relation) -%}
+    {%- set offline = var('journey__offline_compile', false) -%}
+    {%- if offline -%}
+        {#- the offline BigQuery compile check cannot query: compile the branch its mode names -#}
+        {{ return(relation if offline == 'incremental' else none) }}
+    {%- endif -%}
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return(none) }}
     {%- endif -%}

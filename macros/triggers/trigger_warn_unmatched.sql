@@ -1,10 +1,10 @@
 {#-
     Warns, when a model runs, for every declared trigger that has no entry at all in
     `entries_relation` (int_trigger_entries): "trigger '<name>' matches nobody". A warning, not
-    an error: a new trigger may wait for its first event. Does nothing while dbt only parses.
+    an error: a new trigger may wait for its first event. Does nothing while dbt only parses or compiles offline (journey__offline_compile).
 -#}
 {% macro trigger_warn_unmatched(triggers, entries_relation) -%}
-    {%- if not execute or triggers | length == 0 -%}
+    {%- if not execute or triggers | length == 0 or var('journey__offline_compile', false) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set found = [] -%}
