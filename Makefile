@@ -29,7 +29,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml tools/sample
 profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
-$(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sample/*.py)
+$(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sample/*.py tools/sample/journey_sample/scenarios/*.py)
 	$(BIN)/python scripts/generate_events.py --users $(SAMPLE_USERS) --days $(SAMPLE_DAYS) --out $(SAMPLE_DIR)
 
 sample: $(SAMPLE_DIR)/truth.json
