@@ -256,5 +256,6 @@ def project_vars(folder: Path, live: Path) -> dict[str, Any]:
         "journey__triggers": TRIGGERS,
         "journey__trigger_global_control": GLOBAL_CONTROL,
         "journey__trigger_channel_caps": CAPS,
+        "journey__trigger_allowed_lateness": "0 minutes",
         "journey__trigger_suppressions_relation": suppressions_relation(folder),
     }
