@@ -67,7 +67,9 @@ suppressions as (
 candidates as (
 
     select
-        {{ journey.trigger_fire_id('entries.trigger_name', 'steps.step_name', 'entries.user_id', 'entries.entry_event_id') }} as fire_id,
+        {{ journey.trigger_fire_id(
+            'entries.trigger_name', 'steps.step_name', 'entries.user_id', 'entries.entry_event_id'
+        ) }} as fire_id,
         entries.trigger_name,
         steps.step_name,
         steps.step_number,
@@ -161,7 +163,9 @@ exit_events as (
             cast(null as {{ dbt.type_string() }})
         {%- endif %} as match_value
     from events
-    where event_name in ({% for e in t.exit.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor %})
+    where event_name in (
+        {%- for e in t.exit.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    )
         {% if not loop.last %}
     union all
         {% endif %}
@@ -240,7 +244,10 @@ fire_time_zones as (
         known_time_zone_events.time_zone,
         row_number() over (
             partition by decided.fire_id
-            order by known_time_zone_events.event_at desc, known_time_zone_events.loaded_at desc, known_time_zone_events.time_zone
+            order by
+                known_time_zone_events.event_at desc,
+                known_time_zone_events.loaded_at desc,
+                known_time_zone_events.time_zone asc
         ) as time_zone_rank
     from decided
     inner join known_time_zone_events
@@ -257,7 +264,9 @@ classified as (
     select
         decided.*,
         exits.exited_at,
-        coalesce(fire_time_zones.time_zone, {{ journey.funnel_literal(settings.default_timezone) }}) as time_zone,
+        coalesce(
+            fire_time_zones.time_zone, {{ journey.funnel_literal(settings.default_timezone) }}
+        ) as time_zone,
         case
             when decided.decided_at_load is null then 'pending'
             when not decided.is_accepted_entry then 'already_entered'
@@ -291,49 +300,63 @@ local_times as (
 
     select
         classified.*,
-        {{ journey.trigger_utc_to_local('classified.condition_true_at', 'classified.time_zone') }} as local_condition_true_at
+        {{ journey.trigger_utc_to_local('classified.condition_true_at', 'classified.time_zone') }}
+            as local_condition_true_at
     from classified
+
+),
+
+local_minutes as (
+
+    select
+        local_times.*,
+        extract(hour from local_times.local_condition_true_at) * 60
+        + extract(minute from local_times.local_condition_true_at) as local_minute
+    from local_times
 
 ),
 
 quiet as (
 
+    -- quiet hours may run over midnight (start after end)
     select
-        local_times.*,
-        extract(hour from local_condition_true_at) * 60 + extract(minute from local_condition_true_at) as local_minute,
+        local_minutes.*,
         case
-            when quiet_hours_start_minute is null then false
-            when quiet_hours_start_minute > quiet_hours_end_minute
+            when local_minutes.quiet_hours_start_minute is null then false
+            when local_minutes.quiet_hours_start_minute > local_minutes.quiet_hours_end_minute
                 then
-                    extract(hour from local_condition_true_at) * 60 + extract(minute from local_condition_true_at) >= quiet_hours_start_minute
-                    or extract(hour from local_condition_true_at) * 60 + extract(minute from local_condition_true_at) < quiet_hours_end_minute
+                    local_minutes.local_minute >= local_minutes.quiet_hours_start_minute
+                    or local_minutes.local_minute < local_minutes.quiet_hours_end_minute
             else
-                extract(hour from local_condition_true_at) * 60 + extract(minute from local_condition_true_at) >= quiet_hours_start_minute
-                and extract(hour from local_condition_true_at) * 60 + extract(minute from local_condition_true_at) < quiet_hours_end_minute
+                local_minutes.local_minute >= local_minutes.quiet_hours_start_minute
+                and local_minutes.local_minute < local_minutes.quiet_hours_end_minute
         end as is_in_quiet_hours
-    from local_times
+    from local_minutes
 
 ),
 
 scheduled as (
 
+    -- delayed: the next end of the quiet hours, local (the next day when they started today)
     select
         quiet.*,
         case
-            when is_in_quiet_hours and quiet_hours_action = 'delay'
+            when quiet.is_in_quiet_hours and quiet.quiet_hours_action = 'delay'
                 then {{ journey.trigger_local_to_utc(
                     dbt.dateadd(
                         'minute',
-                        'quiet_hours_end_minute + case when quiet_hours_start_minute > quiet_hours_end_minute and local_minute >= quiet_hours_start_minute then 1440 else 0 end',
-                        dbt.date_trunc('day', 'local_condition_true_at')
+                        'quiet.quiet_hours_end_minute + case when quiet.quiet_hours_start_minute'
+                        ~ ' > quiet.quiet_hours_end_minute and quiet.local_minute'
+                        ~ ' >= quiet.quiet_hours_start_minute then 1440 else 0 end',
+                        dbt.date_trunc('day', 'quiet.local_condition_true_at')
                     ),
-                    'time_zone'
+                    'quiet.time_zone'
                 ) }}
-            else condition_true_at
+            else quiet.condition_true_at
         end as send_at,
         case
-            when early_reason is not null then early_reason
-            when is_in_quiet_hours and quiet_hours_action = 'drop' then 'quiet_hours'
+            when quiet.early_reason is not null then quiet.early_reason
+            when quiet.is_in_quiet_hours and quiet.quiet_hours_action = 'drop' then 'quiet_hours'
         end as reason_before_caps
     from quiet
 
@@ -344,9 +367,11 @@ cap_periods as (
     select
         scheduled.*,
         case
-            when channel_cap_period = 'week'
-                then {{ journey.funnel_week_start('cast(' ~ journey.trigger_utc_to_local('send_at', 'time_zone') ~ ' as date)') }}
-            else cast({{ journey.trigger_utc_to_local('send_at', 'time_zone') }} as date)
+            when scheduled.channel_cap_period = 'week'
+                then {{ journey.funnel_week_start(
+                    'cast(' ~ journey.trigger_utc_to_local('scheduled.send_at', 'scheduled.time_zone') ~ ' as date)'
+                ) }}
+            else cast({{ journey.trigger_utc_to_local('scheduled.send_at', 'scheduled.time_zone') }} as date)
         end as cap_period_start
     from scheduled
 
@@ -360,7 +385,7 @@ slots as (
         cap_periods.*,
         row_number() over (
             partition by user_id, channel, cap_period_start
-            order by decided_at_load, priority desc, send_at, fire_id
+            order by decided_at_load asc, priority desc, send_at asc, fire_id asc
         ) as slot_rank
     from cap_periods
     where reason_before_caps is null

@@ -66,7 +66,8 @@ ordered as (
     select
         matched.*,
         row_number() over (
-            partition by trigger_name, user_id order by entered_at, entry_event_id
+            partition by matched.trigger_name, matched.user_id
+            order by matched.entered_at asc, matched.entry_event_id asc
         ) as entry_rank
     from matched
 
@@ -85,7 +86,8 @@ next_candidates as (
         on
             earlier.trigger_name = later.trigger_name
             and earlier.user_id = later.user_id
-            and later.entered_at >= {{ journey.funnel_timestamp_add_seconds('earlier.entered_at', 'earlier.reentry_seconds') }}
+            and later.entered_at
+            >= {{ journey.funnel_timestamp_add_seconds('earlier.entered_at', 'earlier.reentry_seconds') }}
     where earlier.reentry_seconds is not null
     group by earlier.trigger_name, earlier.user_id, earlier.entry_rank
 

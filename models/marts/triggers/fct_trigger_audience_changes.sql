@@ -88,7 +88,7 @@ changes as (
         cast(null as {{ dbt.type_string() }}) as fire_id,
         cast(null as {{ dbt.type_string() }}) as step_name,
         cast(null as {{ dbt.type_string() }}) as payload,
-        (select max(current_members.as_of_at) from current_members) as as_of_at
+        (select max(members_now.as_of_at) from current_members as members_now) as as_of_at
     from previous_members
     left join current_members
         on

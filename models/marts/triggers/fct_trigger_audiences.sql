@@ -53,7 +53,8 @@ members as (
     cross join as_of
     where
         fires.send_at <= as_of.as_of_at
-        and fires.send_at > {{ journey.funnel_timestamp_add_seconds('as_of.as_of_at', '-steps.audience_window_seconds') }}
+        and fires.send_at
+        > {{ journey.funnel_timestamp_add_seconds('as_of.as_of_at', '-steps.audience_window_seconds') }}
 
 )
 
