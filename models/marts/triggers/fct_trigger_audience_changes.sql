@@ -47,16 +47,16 @@ previous_members as (
 
 ),
 {% else %}
-previous_members as (
+    previous_members as (
 
-    select
-        trigger_name,
-        channel,
-        user_id
-    from current_members
-    where false
+        select
+            trigger_name,
+            channel,
+            user_id
+        from current_members
+        where false
 
-),
+    ),
 {% endif %}
 
 changes as (

@@ -26,8 +26,8 @@ as_of as (
     {% if as_of is not none -%}
     select cast('{{ as_of }}' as {{ dbt.type_timestamp() }}) as as_of_at
     {%- else -%}
-    select max(watermark_at) as as_of_at
-    from {{ ref('int_trigger_load_watermarks') }}
+        select max(watermark_at) as as_of_at
+        from {{ ref('int_trigger_load_watermarks') }}
     {%- endif %}
 
 ),

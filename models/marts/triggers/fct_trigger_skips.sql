@@ -30,7 +30,7 @@ select
     decisions.user_id,
     decisions.channel,
     decisions.arm,
-        decisions.skip_reason,
+    decisions.skip_reason,
     decisions.payload,
     decisions.priority,
     decisions.entry_event_id,
