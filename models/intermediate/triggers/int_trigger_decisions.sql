@@ -44,8 +44,8 @@ events as (
         event_name,
         event_at,
         user_id,
-        coalesce(loaded_at, event_at) as loaded_at,
-        properties
+        properties,
+        coalesce(loaded_at, event_at) as loaded_at
     from {{ ref('fct_events') }}
     where is_identified
 
@@ -124,10 +124,10 @@ window_closed as (
     -- load time among the watermark rows at or after T
     select
         point_at as condition_true_at,
+        point_kind,
         min(loaded_at) over (
             order by point_at, point_kind rows between current row and unbounded following
-        ) as closed_at_load,
-        point_kind
+        ) as closed_at_load
     from closing_points
 
 ),
@@ -170,14 +170,14 @@ exit_events as (
     union all
         {% endif %}
     {% else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as trigger_name,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        cast(null as {{ dbt.type_timestamp() }}) as exit_at,
-        cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
-        cast(null as {{ dbt.type_string() }}) as match_value
-    from events
-    where false
+        select
+            cast(null as {{ dbt.type_string() }}) as trigger_name,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_timestamp() }}) as exit_at,
+            cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
+            cast(null as {{ dbt.type_string() }}) as match_value
+        from events
+        where false
     {% endfor %}
 
 ),
@@ -193,10 +193,10 @@ exits as (
         on
             decided.trigger_name = exit_events.trigger_name
             and decided.user_id = exit_events.user_id
-            and exit_events.exit_at > decided.entered_at
-            and exit_events.exit_at <= decided.condition_true_at
-            and exit_events.exit_loaded_at <= decided.decided_at_load
-            and (decided.match_value is null or exit_events.match_value = decided.match_value)
+            and decided.entered_at < exit_events.exit_at
+            and decided.condition_true_at >= exit_events.exit_at
+            and decided.decided_at_load >= exit_events.exit_loaded_at
+            and (decided.match_value is null or decided.match_value = exit_events.match_value)
     where decided.decided_at_load is not null
     group by decided.fire_id
 
@@ -211,7 +211,7 @@ suppressed as (
     inner join suppressions
         on
             decided.user_id = suppressions.user_id
-            and suppressions.added_at <= decided.condition_true_at
+            and decided.condition_true_at >= suppressions.added_at
     group by decided.fire_id
 
 ),
@@ -253,8 +253,8 @@ fire_time_zones as (
     inner join known_time_zone_events
         on
             decided.user_id = known_time_zone_events.user_id
-            and known_time_zone_events.event_at <= decided.condition_true_at
-            and known_time_zone_events.loaded_at <= decided.decided_at_load
+            and decided.condition_true_at >= known_time_zone_events.event_at
+            and decided.decided_at_load >= known_time_zone_events.loaded_at
     where decided.decided_at_load is not null
 
 ),
@@ -272,13 +272,17 @@ classified as (
             when not decided.is_accepted_entry then 'already_entered'
             when exits.exited_at is not null then 'exited'
             when suppressed.fire_id is not null then 'suppressed'
-            when {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }} < decided.global_control_share * 10000
+            when
+                {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }}
+                < decided.global_control_share * 10000
                 then 'global_control'
             when {{ journey.stable_bucket('decided.user_id', 'decided.holdout_salt') }} < decided.holdout_share * 10000
                 then 'holdout'
         end as early_reason,
         case
-            when {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }} < decided.global_control_share * 10000
+            when
+                {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }}
+                < decided.global_control_share * 10000
                 then 'global_control'
             when {{ journey.stable_bucket('decided.user_id', 'decided.holdout_salt') }} < decided.holdout_share * 10000
                 then 'control'
@@ -384,11 +388,15 @@ slots as (
     select
         cap_periods.*,
         row_number() over (
-            partition by user_id, channel, cap_period_start
-            order by decided_at_load asc, priority desc, send_at asc, fire_id asc
+            partition by cap_periods.user_id, cap_periods.channel, cap_periods.cap_period_start
+            order by
+                cap_periods.decided_at_load asc,
+                cap_periods.priority desc,
+                cap_periods.send_at asc,
+                cap_periods.fire_id asc
         ) as slot_rank
     from cap_periods
-    where reason_before_caps is null
+    where cap_periods.reason_before_caps is null
 
 ),
 
@@ -396,7 +404,7 @@ slot_outcomes as (
 
     select
         slots.*,
-        channel_cap_max is null or slot_rank <= channel_cap_max as is_sent
+        slots.channel_cap_max is null or slots.slot_rank <= slots.channel_cap_max as is_sent
     from slots
 
 ),
@@ -405,8 +413,12 @@ slot_reasons as (
 
     select
         slot_outcomes.*,
-        max(case when is_sent then priority end) over (
-            partition by user_id, channel, cap_period_start, decided_at_load
+        max(case when slot_outcomes.is_sent then slot_outcomes.priority end) over (
+            partition by
+                slot_outcomes.user_id,
+                slot_outcomes.channel,
+                slot_outcomes.cap_period_start,
+                slot_outcomes.decided_at_load
         ) as best_sent_priority_same_load
     from slot_outcomes
 
@@ -458,8 +470,8 @@ select
     condition_true_at,
     decided_at_load,
     time_zone,
-    case when reason = 'pending' then null else send_at end as send_at,
     exited_at,
+    case when reason = 'pending' then null else send_at end as send_at,
     case
         when reason = 'pending' then 'pending'
         when reason is null then 'fired'

@@ -47,16 +47,16 @@ matched as (
     union all
         {% endif %}
     {% else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as trigger_name,
-        cast(null as {{ dbt.type_bigint() }}) as reentry_seconds,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        cast(null as {{ dbt.type_string() }}) as entry_event_id,
-        cast(null as {{ dbt.type_timestamp() }}) as entered_at,
-        cast(null as {{ dbt.type_timestamp() }}) as entry_loaded_at,
-        cast(null as {{ dbt.type_string() }}) as match_value
-    from events
-    where false
+        select
+            cast(null as {{ dbt.type_string() }}) as trigger_name,
+            cast(null as {{ dbt.type_bigint() }}) as reentry_seconds,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as entry_event_id,
+            cast(null as {{ dbt.type_timestamp() }}) as entered_at,
+            cast(null as {{ dbt.type_timestamp() }}) as entry_loaded_at,
+            cast(null as {{ dbt.type_string() }}) as match_value
+        from events
+        where false
     {% endfor %}
 
 ),

@@ -67,13 +67,13 @@ goal_events as (
     union all
         {% endif %}
     {% else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as trigger_name,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        cast(null as {{ dbt.type_timestamp() }}) as event_at,
-        cast(null as {{ dbt.type_numeric() }}) as converted_revenue
-    from events
-    where false
+        select
+            cast(null as {{ dbt.type_string() }}) as trigger_name,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_timestamp() }}) as event_at,
+            cast(null as {{ dbt.type_numeric() }}) as converted_revenue
+        from events
+        where false
     {% endfor %}
 
 ),
@@ -82,7 +82,8 @@ windows as (
 
     select
         decisions.*,
-        {{ journey.funnel_timestamp_add_seconds('decisions.condition_true_at', 'steps.goal_window_seconds') }} as outcome_window_end_at
+        {{ journey.funnel_timestamp_add_seconds('decisions.condition_true_at', 'steps.goal_window_seconds') }}
+            as outcome_window_end_at
     from decisions
     inner join steps
         on
@@ -103,8 +104,8 @@ goals as (
         on
             windows.trigger_name = goal_events.trigger_name
             and windows.user_id = goal_events.user_id
-            and goal_events.event_at > windows.condition_true_at
-            and goal_events.event_at <= windows.outcome_window_end_at
+            and windows.condition_true_at < goal_events.event_at
+            and windows.outcome_window_end_at >= goal_events.event_at
     group by windows.fire_id
 
 )
