@@ -6,7 +6,7 @@
     filled in, so the SQL reads one shape:
 
       name, description, priority (int), entry {events, where, where_columns},
-      exit {events, match_property | none} | none, steps [{number, name, offset_seconds,
+      exit {events, match_property | none, since: entry | ever} | none, steps [{number, name, offset_seconds,
       channel, payload}], holdout {share, salt}, reentry {policy: once | every, seconds},
       quiet_hours {start_minute, end_minute, action: delay | drop} | none,
       goal {events, within_seconds} | none (default: the exit events within var
@@ -81,8 +81,8 @@
                 {{ exceptions.raise_compiler_error(where_am_i ~ ".exit must be an event name, a list of them or {events, match_property}, got: " ~ raw_exit) }}
             {%- endif -%}
             {%- for key in raw_exit.keys() -%}
-                {%- if key not in ['events', 'match_property'] -%}
-                    {{ exceptions.raise_compiler_error(where_am_i ~ ".exit: unknown key '" ~ key ~ "' (allowed: events, match_property)") }}
+                {%- if key not in ['events', 'match_property', 'since'] -%}
+                    {{ exceptions.raise_compiler_error(where_am_i ~ ".exit: unknown key '" ~ key ~ "' (allowed: events, match_property, since)") }}
                 {%- endif -%}
             {%- endfor -%}
             {%- set exit_events = journey.funnel_parse_events(raw_exit.get('events'), where_am_i ~ ".exit.events") -%}
@@ -90,7 +90,11 @@
             {%- if match_property is not none -%}
                 {%- set match_property = journey.funnel_parse_field(match_property, where_am_i ~ ".exit.match_property").name -%}
             {%- endif -%}
-            {%- set exit = {'events': exit_events, 'match_property': match_property} -%}
+            {%- set since = raw_exit.get('since', 'entry') -%}
+            {%- if since not in ['entry', 'ever'] -%}
+                {{ exceptions.raise_compiler_error(where_am_i ~ ".exit.since must be entry (an exit event after the entry) or ever (any exit event up to the step's moment: 'has not subscribed'), got: " ~ since) }}
+            {%- endif -%}
+            {%- set exit = {'events': exit_events, 'match_property': match_property, 'since': since} -%}
             {%- for e in exit_events -%}{%- do event_names.append({'role': 'exit', 'event_name': e}) -%}{%- endfor -%}
         {%- endif -%}
 

@@ -97,6 +97,10 @@ BAD = {
         trigger(exit={"events": ["order_completed"], "match_property": "loan id"}),
         "trigger 'cart'.exit.match_property: property names are letters",
     ),
+    "bad_exit_since": (
+        trigger(exit={"events": ["order_completed"], "since": "always"}),
+        "trigger 'cart'.exit.since must be entry",
+    ),
     "bad_predicate_operator": (
         trigger(entry={"event": "cart_viewed", "where": {"cart_value": {"~": 3}}}),
         "trigger 'cart'.entry.where.cart_value: an operator mapping has one key",
@@ -126,10 +130,10 @@ def refusal(project: DbtProject, triggers: Any, vars: dict[str, Any] | None = No
         expect_ok=False,
     )
     assert not result.success, "the declaration was accepted"
-    # run-operation reports the compilation error in its log, not in the result
+    # run-operation reports the compilation error in its log; a parse error is the exception
     with log.open() as handle:
         handle.seek(start)
-        return handle.read()
+        return str(result.exception) + handle.read()
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
@@ -142,9 +146,9 @@ def test_holdout_and_global_control_above_100_percent(project: DbtProject) -> No
     message = refusal(
         project,
         trigger(holdout={"share": 0.6}),
-        vars={"journey__trigger_global_control": {"share": 0.5, "salt": "g"}},
+        vars={"journey__trigger_global_control": {"share": 0.45, "salt": "g"}},
     )
-    assert "trigger 'cart'.holdout.share 0.6 plus the global control share 0.5" in message
+    assert "trigger 'cart'.holdout.share 0.6 plus the global control share 0.45" in message
 
 
 def test_good_declaration_is_accepted_and_normalised(project: DbtProject, tmp_path: Path) -> None:

@@ -109,6 +109,12 @@ TRIGGERS: list[dict[str, Any]] = [
         "goal": {"event": "order_completed", "within": "1 day"},
     },
     {
+        "name": "nudge_unsubscribed",
+        "entry": "feature_used",
+        "exit": {"events": ["subscription_started"], "since": "ever"},
+        "steps": [{"name": "tip", "offset": "1 hour", "channel": "in_app"}],
+    },
+    {
         "name": "never_matches",
         "entry": {"event": "cart_viewed", "where": {"cart_value": {">": 100000}}},
         "steps": [{"name": "email", "offset": "1 hour", "channel": "email"}],
@@ -150,6 +156,7 @@ EXPECTED_FIRES = {
     # 03:30 UTC Monday is 23:30 EDT Sunday (ISO week of 03-02); 04:30 UTC is 00:30 EDT Monday
     ("weekly_sms", "sms", "wa", "wa-1", "2026-03-09 03:30:00"),
     ("weekly_sms", "sms", "wa", "wa-2", "2026-03-09 04:30:00"),
+    ("nudge_unsubscribed", "tip", "nb", "nb-1", "2026-03-02 11:00:00"),
 }
 
 # (trigger, step, user, entry event id, reason) of every skip other than the holdout probe's
@@ -169,6 +176,8 @@ EXPECTED_SKIPS = {
     ("loan_paystub_stall", "chatbot_help", "la", "la-2", "already_entered"),
     ("qh_drop", "push", "qd", "qd-1", "quiet_hours"),
     ("weekly_sms", "sms", "wa", "wa-3", "capped"),
+    # exit since: ever - na subscribed the day before the entry ("has not subscribed")
+    ("nudge_unsubscribed", "tip", "na", "na-1", "exited"),
 }
 
 PROBE_USERS = [f"h{i:02d}" for i in range(40)]

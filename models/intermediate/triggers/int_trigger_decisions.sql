@@ -154,6 +154,7 @@ exit_events as (
     {% for t in triggers if t.exit %}
     select
         {{ journey.funnel_literal(t.name) }} as trigger_name,
+        {{ 'true' if t.exit.since == 'ever' else 'false' }} as is_exit_ever,
         user_id,
         event_at as exit_at,
         loaded_at as exit_loaded_at,
@@ -172,6 +173,7 @@ exit_events as (
     {% else %}
         select
             cast(null as {{ dbt.type_string() }}) as trigger_name,
+            cast(null as {{ dbt.type_boolean() }}) as is_exit_ever,
             cast(null as {{ dbt.type_string() }}) as user_id,
             cast(null as {{ dbt.type_timestamp() }}) as exit_at,
             cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
@@ -184,7 +186,7 @@ exit_events as (
 
 exits as (
 
-    -- the first exit event in (entered_at, T] known at the decision moment
+    -- the first exit event in (entered_at, T] (since: ever - up to T) known at the decision moment
     select
         decided.fire_id,
         min(exit_events.exit_at) as exited_at
@@ -193,7 +195,7 @@ exits as (
         on
             decided.trigger_name = exit_events.trigger_name
             and decided.user_id = exit_events.user_id
-            and decided.entered_at < exit_events.exit_at
+            and (exit_events.is_exit_ever or decided.entered_at < exit_events.exit_at)
             and decided.condition_true_at >= exit_events.exit_at
             and decided.decided_at_load >= exit_events.exit_loaded_at
             and (decided.match_value is null or decided.match_value = exit_events.match_value)
