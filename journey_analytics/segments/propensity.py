@@ -36,6 +36,10 @@ FEATURES: tuple[str, ...] = (
 )
 
 
+#: Fewer labelled trials than this: no model is fit (status row, no scores).
+MIN_LABELLED_TRIALS = 20
+
+
 @dataclass(frozen=True)
 class LogisticModel:
     """A fitted model: ``p = sigmoid(intercept + ((x - mean) / scale) @ coef)``."""
@@ -163,53 +167,69 @@ def holdout_metrics_table(
     """Fit on labelled trials started before ``cutoff``, evaluate on those started on/after it.
 
     One row per reliability bin ('1' .. 'n') and one row 'all' with AUC, its standard error and
-    the Brier score (bins repeat the run-level columns).
+    the Brier score (bins repeat the run-level columns). ``status`` is 'ok', or says why no
+    model was evaluated (too few labelled trials, an empty side of the cutoff, one outcome
+    only); then the table is the single row 'all' with null metrics, so a build on young data
+    still succeeds and the reason is visible.
     """
     data = _labelled(features)
     started = pd.to_datetime(data["trial_started_at"])
-    if len(data) < 4:
-        raise ValueError("fewer than 4 labelled trials: cannot fit and evaluate")
-    cut = cutoff or default_cutoff(started)
-    is_test = started >= pd.Timestamp(cut)
+    cut = cutoff or (default_cutoff(started) if len(data) else None)
+    is_test = started >= pd.Timestamp(cut) if cut is not None else started.notna() & False
     train, test = data[~is_test], data[is_test]
     y_train = train["is_converted"].astype(float).to_numpy()
     y_test = test["is_converted"].astype(float).to_numpy()
-    if len(train) == 0 or len(test) == 0 or y_train.min() == y_train.max():
-        raise ValueError(
-            f"propensity cutoff {cut}: the training set ({len(train)} trials) needs both "
-            f"outcomes and the test set ({len(test)} trials) must not be empty"
-        )
-    model = fit_logistic(_matrix(train), y_train, l2=l2)
-    p = model.predict(_matrix(test))
-    value = auc(p, y_test)
-    n_pos, n_neg = int(y_test.sum()), int(len(y_test) - y_test.sum())
-    se = auc_standard_error(value, n_pos, n_neg) if n_pos and n_neg else math.nan
+    status = "ok"
+    if len(data) < MIN_LABELLED_TRIALS:
+        status = f"fewer than {MIN_LABELLED_TRIALS} labelled trials ({len(data)})"
+    elif len(train) == 0 or len(test) == 0:
+        status = f"cutoff {cut}: {len(train)} training and {len(test)} test trials"
+    elif y_train.min() == y_train.max():
+        status = f"cutoff {cut}: the {len(train)} training trials have one outcome only"
+    elif y_test.min() == y_test.max():
+        status = f"cutoff {cut}: the {len(test)} test trials have one outcome only"
     run: dict[str, Any] = {
         "cutoff_date": cut,
         "train_trial_count": len(train),
         "test_trial_count": len(test),
-        "test_conversion_rate": float(y_test.mean()),
-        "auc": value,
-        "auc_standard_error": se,
-        "brier_score": brier_score(p, y_test),
-        "brier_score_base_rate": brier_score(np.full(len(y_test), y_train.mean()), y_test),
+        "test_conversion_rate": float(y_test.mean()) if len(test) else math.nan,
+        "auc": math.nan,
+        "auc_standard_error": math.nan,
+        "brier_score": math.nan,
+        "brier_score_base_rate": math.nan,
         "l2_penalty": l2,
+        "status": status,
     }
-    bins = reliability_bins(p, y_test, n_bins)
-    bins.insert(0, "bin", bins["bin_index"].astype(str))
-    overall = {
+    overall: dict[str, Any] = {
         "bin": "all",
         "bin_index": 0,
         "bin_lower": 0.0,
         "bin_upper": 1.0,
         "trial_count": len(test),
-        "mean_predicted": float(p.mean()),
-        "observed_rate": float(y_test.mean()),
+        "mean_predicted": math.nan,
+        "observed_rate": run["test_conversion_rate"],
     }
-    table = pd.concat([pd.DataFrame([overall]), bins], ignore_index=True)
+    if status != "ok":
+        table = pd.DataFrame([overall])
+    else:
+        model = fit_logistic(_matrix(train), y_train, l2=l2)
+        p = model.predict(_matrix(test))
+        value = auc(p, y_test)
+        n_pos = int(y_test.sum())
+        run["auc"] = value
+        run["auc_standard_error"] = auc_standard_error(value, n_pos, len(y_test) - n_pos)
+        run["brier_score"] = brier_score(p, y_test)
+        run["brier_score_base_rate"] = brier_score(np.full(len(y_test), y_train.mean()), y_test)
+        overall["mean_predicted"] = float(p.mean())
+        bins = reliability_bins(p, y_test, n_bins)
+        bins.insert(0, "bin", bins["bin_index"].astype(str))
+        table = pd.concat([pd.DataFrame([overall]), bins], ignore_index=True)
     for k, v in run.items():
         table[k] = v
     table["cutoff_date"] = pd.to_datetime(table["cutoff_date"]).dt.date
+    for column in ("mean_predicted", "observed_rate", "auc", "auc_standard_error", "brier_score",
+                   "brier_score_base_rate", "test_conversion_rate"):  # fmt: skip
+        table[column] = table[column].astype("float64")
     return table
 
 
@@ -221,14 +241,22 @@ def score_current_trials(
     likely)."""
     data = _labelled(features)
     y = data["is_converted"].astype(float).to_numpy()
-    columns = ["user_id", "trial_started_at", "scored_at", "p_convert_14d", "decile"]
+    empty = pd.DataFrame(
+        {
+            "user_id": pd.Series([], dtype="str"),
+            "trial_started_at": pd.Series([], dtype="datetime64[us]"),
+            "scored_at": pd.Series([], dtype="datetime64[us]"),
+            "p_convert_14d": pd.Series([], dtype="float64"),
+            "decile": pd.Series([], dtype="int64"),
+        }
+    )
     current = features[
         ~features["is_label_complete"].astype(bool) & ~features["is_converted"].astype(bool)
     ]
     if len(current) == 0:
-        return pd.DataFrame(columns=columns)
-    if len(data) == 0 or y.min() == y.max():
-        raise ValueError("the labelled trials need both outcomes to score current trials")
+        return empty
+    if len(data) < MIN_LABELLED_TRIALS or y.min() == y.max():
+        return empty  # no model yet: fct_propensity_holdout_metrics.status says why
     model = fit_logistic(_matrix(data), y, l2=l2)
     p = model.predict(_matrix(current))
     ranks = pd.Series(p).rank(method="first").to_numpy()

@@ -87,23 +87,39 @@ def test_logistic_fit_recovers_coefficients_and_is_a_stationary_point() -> None:
         fit_logistic(x[:3], np.array([0.0, 2.0, 1.0]))
 
 
-def test_holdout_refuses_a_cutoff_without_test_trials() -> None:
-    frame = pd.DataFrame(
+def _trials(n: int, *, complete: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(n)
+    logins = rng.poisson(2.0, n)
+    return pd.DataFrame(
         {
-            "user_id": ["a", "b", "c", "d"],
-            "trial_started_at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]),
-            "login_count": [0, 3, 1, 4],
-            "project_count": [0, 1, 0, 2],
-            "active_day_count": [0, 2, 1, 3],
-            "session_count": [0, 3, 1, 4],
-            "is_converted": [False, True, False, True],
-            "is_label_complete": [True] * 4,
-            "observed_until": pd.Timestamp("2026-02-01"),
+            "user_id": [f"u{i}" for i in range(n)],
+            "trial_started_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), "h"),
+            "login_count": logins,
+            "project_count": rng.poisson(0.5, n),
+            "active_day_count": np.minimum(logins, 3),
+            "session_count": logins,
+            "is_converted": rng.random(n) < 0.2 + 0.1 * logins,
+            "is_label_complete": complete,
+            "observed_until": pd.Timestamp("2026-03-01"),
         }
-    )  # fmt: skip
-    with pytest.raises(ValueError, match="cutoff 2027-01-01"):
-        holdout_metrics_table(frame, cutoff=datetime(2027, 1, 1).date())
-    assert score_current_trials(frame).empty  # no current trial
+    )
+
+
+def test_too_little_data_gives_a_status_row_not_a_failed_build() -> None:
+    few = holdout_metrics_table(_trials(5))
+    assert (
+        list(few["bin"]) == ["all"] and few.loc[0, "status"] == "fewer than 20 labelled trials (5)"
+    )
+    assert np.isnan(few.loc[0, "auc"])
+    late = holdout_metrics_table(_trials(200), cutoff=datetime(2027, 1, 1).date())
+    assert late.loc[0, "status"] == "cutoff 2027-01-01: 200 training and 0 test trials"
+    ok = holdout_metrics_table(_trials(200))
+    assert (ok["status"] == "ok").all() and len(ok) == 11
+    assert ok.loc[0, "test_trial_count"] == ok["trial_count"].iloc[1:].sum() > 50
+    assert score_current_trials(_trials(200)).empty  # every trial labelled: nobody is current
+    current = pd.concat([_trials(200), _trials(30, complete=False).assign(is_converted=False)])
+    assert len(score_current_trials(current)) == 30
+    assert score_current_trials(_trials(5).assign(is_label_complete=[True] * 4 + [False])).empty
 
 
 # ------------------------------------------------------------------------------ dbt models
@@ -216,6 +232,7 @@ def test_holdout_auc_and_calibration_match_the_planted_signal(
     assert reference > 0.7  # the planted signal is strong
     metrics = project.query_df("select * from fct_propensity_holdout_metrics").set_index("bin")
     overall = metrics.loc["all"]
+    assert (metrics["status"] == "ok").all()
     n_test = int(overall["test_trial_count"])
     assert n_test > 200 and int(overall["train_trial_count"]) > 2 * n_test
     assert metrics.drop(index="all")["trial_count"].sum() == n_test

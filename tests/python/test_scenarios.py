@@ -382,3 +382,42 @@ def test_scenario_rows_are_server_side_for_their_own_users(sample_dir: Path) -> 
         f"(select distinct event_name from {scenario})"
     )  # fmt: skip
     assert unmapped == []
+
+
+def test_winback_segments_agree_with_survey_and_behaviour(
+    sample_dir: Path, sample_truth: dict[str, Any]
+) -> None:
+    """Survey reason and post-cancellation behaviour tell the same story for every user."""
+    con = _connect(sample_dir)
+    segments = sample_truth["trigger_scenarios"]["scenarios"]["winback_content_gap"]["segments"]
+    survey = dict(_rows(con, "select user_id, reason from survey"))
+    assert {s["user_id"]: s["reason"] for s in segments} == survey
+    top_genre = dict(
+        _rows(
+            con,
+            """select user_id, arg_max(genre, n) from (
+                 select c.user_id, json_extract_string(c.properties, '$.genre') as genre,
+                        count(*) as n
+                 from clean c join survey s on s.user_id = c.user_id
+                 where c.canon = 'title_viewed' and c.event_timestamp > s.cancelled_at
+                 group by all) group by 1""",
+        )
+    )
+    pages = dict(
+        _rows(
+            con,
+            """select c.user_id, list(distinct json_extract_string(c.properties, '$.page')
+                                       order by json_extract_string(c.properties, '$.page'))
+               from clean c join survey s on s.user_id = c.user_id
+               where c.canon = 'page_viewed' and c.event_timestamp > s.cancelled_at
+               group by 1""",
+        )
+    )
+    for s in segments:
+        user = s["user_id"]
+        if s["reason"] == "content":
+            assert top_genre[user] == s["preferred_genre"]
+            assert pages[user] == ["browse", "home"]
+        else:
+            assert user not in top_genre
+            assert pages[user] == ["pricing" if s["reason"] == "price" else "help"]

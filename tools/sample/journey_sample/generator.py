@@ -58,6 +58,12 @@ conversions = sum over exposed persons of ``P(S) - P(S without c)``, removal eff
 that / expected total, expected Shapley conversions, realised converters), ``identity``
 (shared-computer anonymous ids), ``power_users``, ``messy_rows`` and every planted
 parameter. ``persons.csv`` holds the per-person channel set, ``P(S)`` and outcome.
+
+Trigger scenarios (:mod:`journey_sample.scenarios`): after the chunks, five scenarios write
+server-side rows for their own users (``events/scenarios-00000.parquet``) and the CRM file
+``cancellation_survey.csv``; ``truth.json["triggers"]`` lists the planted would-be fires and
+``truth.json["trigger_scenarios"]`` the watermark, holdouts and planted treatment effects. Their
+rows are counted in ``row_counts``; their carts in ``checkout_funnel.sessions_reaching_step``.
 """
 
 from __future__ import annotations

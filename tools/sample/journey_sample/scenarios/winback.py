@@ -15,6 +15,9 @@ the same clusters):
   genre);
 * price: ``page_viewed`` {page: pricing} early and at V; usability: {page: help}.
 
+Order history: half of the users bought in the shop (``order_completed`` with revenue)
+before the main visit, so the CLV mart gives them a predicted value (the offer tier).
+
 Resubscription (``subscription_started`` {plan: basic}): content users with probability
 P_RESUB_BETWEEN in (V, V + 3 d] (exit before step 2) or P_RESUB_LATER 4 - 20 days after V;
 price users P_RESUB_PRICE after V. Nobody resubscribes before V.
@@ -25,11 +28,14 @@ the cancellation), step 2 at V + 3 d unless resubscribed in (V, V + 3 d].
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 
 from .base import (
     US_PER_DAY,
+    US_PER_S,
     EventBatch,
     Fire,
     ScenarioContext,
@@ -50,6 +56,9 @@ P_RESUB_BETWEEN = 0.15
 P_RESUB_LATER = 0.2
 P_RESUB_PRICE = 0.25
 PLAN_PRICE = 29.0
+P_ORDER_HISTORY = 0.5
+ORDER_HISTORY_EXTRA_MEAN = 2.0
+ORDER_MEDIAN_USD = 60.0
 
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
@@ -69,14 +78,26 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
         "subscription_cancelled",
         [kv("reason_code", REASONS[r]) for r in reason],
     )
-    rows: dict[str, list] = {k: [] for k in ("person", "ts", "name", "prop")}
+    rows: dict[str, list] = {k: [] for k in ("person", "ts", "name", "prop", "revenue")}
 
-    def emit(i: int, ts: int, name: str, payload: dict[str, str]) -> int:
+    def emit(i: int, ts: int, name: str, payload: dict[str, str], revenue: float = math.nan) -> int:
         rows["person"].append(int(person[i]))
         rows["ts"].append(ts)
         rows["name"].append(name)
         rows["prop"].append(kv(*next(iter(payload.items()))))
+        rows["revenue"].append(revenue)
         return len(rows["ts"]) - 1
+
+    # shop order history inside the range before the main visit (the CLV mart's input, so the
+    # win-back offer can depend on the predicted CLV tier)
+    buyer = rng.random(n) < P_ORDER_HISTORY
+    n_orders = np.minimum(1 + rng.poisson(ORDER_HISTORY_EXTRA_MEAN, n), 8)
+    for i in np.flatnonzero(buyer & (visit - ctx.start_us > US_PER_DAY)):
+        span = int(visit[i] - ctx.start_us - US_PER_DAY)
+        times = np.sort(ctx.start_us + rng.integers(0, span, int(n_orders[i])))
+        amounts = np.round(ORDER_MEDIAN_USD * np.exp(0.5 * rng.standard_normal(len(times))), 2)
+        for ts, amount in zip(times // US_PER_S * US_PER_S, amounts, strict=True):
+            emit(i, int(ts), "order_completed", {"source": "shop"}, float(amount))
 
     entry_row: dict[int, int] = {}
     resub: dict[int, int] = {}
@@ -118,7 +139,9 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     ts_all = np.asarray(rows["ts"], dtype=np.int64)
     keep = ts_all < ctx.end_us
     names = np.asarray(rows["name"], dtype=object)
-    revenue = np.where(names == "subscription_started", PLAN_PRICE, np.nan)[keep]
+    revenue = np.where(
+        names == "subscription_started", PLAN_PRICE, np.asarray(rows["revenue"], dtype=float)
+    )[keep]
     base = batch.add(
         np.asarray(rows["person"], dtype=np.int64)[keep],
         ts_all[keep],
@@ -160,6 +183,9 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
         "step_2_after_days": STEP2_DAYS,
         "survey_file": "cancellation_survey.csv",
         "users_by_reason": {r: int((reason == k).sum()) for k, r in enumerate(REASONS)},
+        "order_history": "with probability 0.5, 1 + Poisson(2) (at most 8) order_completed "
+        "(source shop, revenue lognormal around 60 USD) between the range start and the "
+        "main visit",
         "segments": segments,
         "note": "cancellations (and early visits) can be before the range start",
     }
