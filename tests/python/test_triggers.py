@@ -298,3 +298,24 @@ def test_unknown_event_name_is_refused_when_the_model_compiles(cadence: dict[str
     assert "trigger 'typo_trigger'.exit: unknown event name 'order_complete'" in message
     # a name that is in neither the taxonomy nor the data, but the fixture's events are seen
     assert "document_upload_started" not in message
+
+
+def test_erased_user_leaves_every_trigger_table(cadence: dict[str, Any]) -> None:
+    """Right to erasure: after ca's request no trigger table holds ca; others are untouched.
+
+    Runs last: it rebuilds the full project with the request.
+    """
+    project: DbtProject = cadence["full"]
+    before = decisions(project, "fct_trigger_fires", "fire_id")
+    requests = cadence["root"] / "erasure_requests.csv"
+    requests.write_text("user_id,anonymous_id,requested_at\nca,,2026-04-01 00:00:00\n")
+    relation = (
+        f"read_csv('{requests}', header = true, columns = "
+        "{'user_id': 'varchar', 'anonymous_id': 'varchar', 'requested_at': 'timestamp'})"
+    )
+    project.run("run", "--full-refresh", *SELECTION, vars={"journey__erasure_relation": relation})
+    for table in TRIGGER_TABLES[1:]:
+        assert project.query(f"select count(*) from {table} where user_id = 'ca'") == [(0,)]
+    after = decisions(project, "fct_trigger_fires", "fire_id")
+    assert before - after == {(fx.fire_id("cart_abandoned_high_value", "email", "ca", "ca-1"),)}
+    assert after <= before
