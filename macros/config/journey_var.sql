@@ -49,7 +49,7 @@
             {%- do out.update({'value': value, 'ok': true}) -%}
         {%- elif text is not none and re.match('^[+-]?[0-9]+$', text) -%}
             {%- do out.update({'value': text | int, 'ok': true}) -%}
-        {%- elif text is not none and re.match('^[+-]?([0-9]+[.][0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$', text) -%}
+        {%- elif text is not none and re.match('^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$', text) -%}
             {%- do out.update({'value': text | float, 'ok': true}) -%}
         {%- endif -%}
     {%- elif kind == 'boolean' -%}
