@@ -311,8 +311,8 @@ def test_timeout_as_text_gives_the_sessions_of_the_number(
         sample_dir,
         {"journey__session_timeout_minutes": "30", "journey__session_split_at_midnight": "false"},
     )
-    assert compare_tables(sessions_typed, text, "fct_sessions") == (0, 0)
-    assert compare_tables(sessions_typed, text, "fct_events") == (0, 0)
+    for table in ("fct_sessions", "fct_events"):
+        assert compare_tables(sessions_typed, text, table, exclude=["processed_at"]) == (0, 0)
     timeout_10 = _build_sessions(
         tmp_path / "ten", sample_dir, {"journey__session_timeout_minutes": "10"}
     )
@@ -342,7 +342,9 @@ def test_a_step_typo_is_warned_about_by_name(sessions_typed: DbtProject) -> None
     test = ["test", "--select", "assert_declared_events_exist"]
     result, text = invoke(sessions_typed, *test)
     assert result.success
-    assert [str(r.status) for r in result.result.results] == ["pass"]
+    assert [str(r.status) for r in result.result.results if r.node.resource_type == "test"] == [
+        "pass"
+    ]
 
     funnels = [
         {"name": "typo", "steps": ["cart_viewed", "ordr_completed"]},
@@ -355,8 +357,8 @@ def test_a_step_typo_is_warned_about_by_name(sessions_typed: DbtProject) -> None
         vars={"journey__funnels": funnels, "journey__path_analyses": paths},
     )
     assert result.success  # a warning, not an error
-    (node,) = result.result.results
+    (node,) = [r for r in result.result.results if r.node.resource_type == "test"]
     assert str(node.status) == "warn" and node.failures == 2
     assert "journey__funnels: funnel typo, step 2 uses the event 'ordr_completed'" in text
     assert "journey__path_analyses: after_typo, anchor_event uses the event 'serch'" in text
-    assert "'order_completed'" not in text.split("uses the event")[-1]
+    assert "uses the event 'order_completed'" not in text  # a known event is not reported
