@@ -62,6 +62,9 @@
         {%- elif text is not none and text | lower in ['false', '0'] -%}
             {%- do out.update({'value': false, 'ok': true}) -%}
         {%- endif -%}
+    {%- elif kind == 'string' and spec.get('booleans')
+        and (value is boolean or (text is not none and text | lower in ['true', 'false', '1', '0'])) -%}
+        {%- do out.update({'value': value if value is boolean else text | lower in ['true', '1'], 'ok': true}) -%}
     {%- elif kind == 'string' -%}
         {%- if spec.get('numbers_as_text') and value is number and value is not boolean -%}
             {%- set value = value | string -%}
@@ -137,7 +140,7 @@
     {%- set shown = ("'" ~ value ~ "'") if value is string else ('null' if value is none else value) -%}
     {%- set where = ("var " ~ name ~ ", item " ~ item) if item is not none else ("var " ~ name) -%}
     {{ exceptions.raise_compiler_error(
-        "journey: " ~ where ~ " = " ~ shown ~ " is not allowed: expected "
+        "journey: " ~ where ~ " = " ~ shown ~ " is not allowed: it must be "
         ~ journey._journey_var_expected(spec) ~ "."
     ) }}
 {%- endmacro %}
@@ -158,7 +161,7 @@
     {%- elif kind == 'boolean' -%}
         {%- set words = 'true or false (the text true, false, 1 or 0, in any case, is accepted)' -%}
     {%- elif kind == 'string' and spec.get('allowed') -%}
-        {%- set words = 'one of: ' ~ spec['allowed'] | join(', ') -%}
+        {%- set words = 'one of: ' ~ spec['allowed'] | join(', ') ~ (', true or false' if spec.get('booleans') else '') -%}
     {%- elif kind == 'string' -%}
         {%- set words = spec.get('what', 'non-empty text') -%}
     {%- elif kind == 'date' -%}

@@ -8,7 +8,8 @@
                   integer  a whole number; a string of digits ("30", what env_var returns) too
                   number   int or float; a numeric string ("0.95") too
                   boolean  true/false; the strings true/false/1/0 (any case) and the numbers 1/0 too
-                  string   text; 'allowed' (a list of values) and 'pattern' (a regex) narrow it
+                  string   text; 'allowed' (a list of values) and 'pattern' (a regex) narrow it;
+                           'booleans': true/false accepted too (journey__offline_compile)
                   date     'YYYY-MM-DD' (a real calendar day) or a YAML date; returned as the text
                   path     a file path or glob, or a non-empty list of them
                   list     a list; 'items' is a spec (type, allowed, pattern, min, max) for each
@@ -23,6 +24,9 @@
       checked_by  the macro that validates the structure further (list-of-mapping vars); the
                   on-run-start check calls it, so a bad declaration fails even when unused
 
+    journey__ga4_start_date is typed here; its YYYYMMDD form is checked by stg_ga4__events, so
+    that a tracker's errors are reported by its own model, and only when GA4 is read.
+
     To add a var (a new family, e.g. triggers or experiments): declare it in dbt_project.yml with a
     comment, add one entry here with the same default, and read it with
     journey.journey_var('journey__<name>') instead of var(). tests/python/test_var_guards.py fails
@@ -31,7 +35,7 @@
     `dbt run-operation check_journey_vars --args '{report: true}'` prints every var's checked value.
 -#}
 {% macro journey_var_specs() -%}
-    {%- set event_name = {'type': 'string', 'pattern': '^[a-z0-9_]{1,100}$', 'what': 'a canonical event name (lower-case letters, digits, _)'} -%}
+    {%- set event_name = {'type': 'string', 'pattern': '^[a-z0-9_]{1,100}$', 'what': 'a canonical event name (lower-case letters, digits and _, e.g. order_completed)'} -%}
     {%- set event_names = {'type': 'list', 'items': event_name, 'single': True} -%}
     {%- set specs = {
         'journey__generic_events_path': {'type': 'path', 'default': 'data/sample/events/*.parquet'},
@@ -46,7 +50,7 @@
         'journey__session_split_at_midnight': {'type': 'boolean', 'default': False},
         'journey__session_split_on_campaign_change': {'type': 'boolean', 'default': False},
         'journey__erasure_relation': {'type': 'string', 'nullable': True, 'default': None},
-        'journey__offline_compile': {'type': 'boolean', 'default': False},
+        'journey__offline_compile': {'type': 'string', 'allowed': ['full', 'incremental'], 'booleans': True, 'default': False},
         'journey__reporting_currency': {'type': 'string', 'pattern': '^[A-Z]{3}$', 'what': 'an ISO 4217 code such as USD', 'default': 'USD'},
         'journey__identity_resolution': {'type': 'string', 'allowed': ['last_seen', 'first_seen'], 'default': 'last_seen'},
         'journey__source_generic_enabled': {'type': 'boolean', 'default': True},
@@ -113,7 +117,7 @@
         'journey__ga4_project': {'type': 'string', 'nullable': True, 'default': None},
         'journey__ga4_dataset': {'type': 'string', 'default': 'analytics_000000000'},
         'journey__ga4_events_path': {'type': 'path', 'default': 'data/ga4/events_*.json*'},
-        'journey__ga4_start_date': {'type': 'string', 'pattern': '^[0-9]{8}$', 'what': 'a shard date YYYYMMDD', 'numbers_as_text': True, 'nullable': True, 'default': None},
+        'journey__ga4_start_date': {'type': 'string', 'numbers_as_text': True, 'nullable': True, 'default': None},
         'journey__ga4_include_intraday': {'type': 'boolean', 'default': True},
         'journey__ga4_revenue_events': {'type': 'list', 'items': {'type': 'string', 'pattern': "^[^']*$", 'what': 'text without single quotes'}, 'default': ['purchase', 'in_app_purchase']},
         'journey__snowplow_database': {'type': 'string', 'nullable': True, 'default': None},

@@ -195,7 +195,7 @@ def test_checker_accepts_and_refuses(
     ok, text = check_value(workspace, value, spec)
     assert ok is expected, text
     if not expected:
-        assert "journey: var journey__x" in text and "is not allowed: expected" in text
+        assert "journey: var journey__x" in text and "is not allowed: it must be" in text
 
 
 def test_a_bad_value_names_the_var_the_value_and_what_is_allowed(workspace: DbtProject) -> None:
@@ -265,7 +265,7 @@ def test_a_csv_path_needs_no_format_var(tmp_path: Path) -> None:
     [
         (
             {"journey__generic_events_format": "xlsx"},
-            "var journey__generic_events_format = 'xlsx' is not allowed: expected one of: parquet, csv",
+            "var journey__generic_events_format = 'xlsx' is not allowed: it must be one of: parquet, csv",
         ),
         (
             {"journey__generic_events_path": "exports/events.json"},
