@@ -5,25 +5,26 @@
     fct_events: almost always a typo, which would otherwise build empty results. Each is also
     logged as a warning that names the event and the declaration.
 -#}
-{%- set declared = journey.declared_events() -%}
 {%- set text = dbt.type_string() -%}
+{#- one select per declared name (a typed empty select when nothing is declared) -#}
+{%- set rows = [] -%}
+{%- for d in journey.declared_events() -%}
+    {%- do rows.append(
+        "select\n        cast('" ~ d.event ~ "' as " ~ text ~ ") as event_name,\n"
+        ~ "        cast('" ~ d.declared_in ~ "' as " ~ text ~ ") as declared_in"
+    ) -%}
+{%- endfor -%}
+{%- if rows | length == 0 -%}
+    {%- do rows.append(
+        "select\n        cast(null as " ~ text ~ ") as event_name,\n"
+        ~ "        cast(null as " ~ text ~ ") as declared_in\n    where 1 = 0"
+    ) -%}
+{%- endif %}
 
 {% set unknown_sql %}
 with declared as (
 
-    {% for d in declared -%}
-        select
-            cast('{{ d.event }}' as {{ text }}) as event_name,
-            cast('{{ d.declared_in }}' as {{ text }}) as declared_in
-        {%- if not loop.last %}
-            union all
-        {% endif -%}
-    {%- else -%}
-        select
-            cast(null as {{ text }}) as event_name,
-            cast(null as {{ text }}) as declared_in
-        where 1 = 0
-    {%- endfor %}
+    {{ rows | join('\n    union all\n    ') }}
 
 ),
 

@@ -42,7 +42,9 @@ purchases as (
     from events
     cross join as_of
     left join currency_rates
-        on coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     where
         {{ purchase_filter }}
         and events.event_date <= as_of.as_of_date

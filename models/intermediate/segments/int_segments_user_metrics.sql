@@ -86,7 +86,9 @@ user_events as (
     inner join events
         on population.user_id = events.user_id
     left join currency_rates
-        on coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     where events.event_date <= population.as_of_date
 
 ),

@@ -56,7 +56,9 @@ conversion_events as (
     inner join declared_conversions
         on events.event_name = declared_conversions.event_name
     left join currency_rates
-        on coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
 
 ),
 

@@ -75,7 +75,9 @@ aggregated as (
         max(events.source_name) as source_name
     from events
     left join currency_rates
-        on coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     group by 1
 
 ),
