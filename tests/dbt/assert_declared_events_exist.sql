@@ -52,7 +52,9 @@ unknown as (
 select * from unknown
 {% endset %}
 
-{%- if execute and load_relation(ref('fct_events')) is not none
+{#- the offline BigQuery compile has no warehouse to ask -#}
+{%- if execute and not journey.journey_var('journey__offline_compile')
+    and load_relation(ref('fct_events')) is not none
     and load_relation(ref('journey_event_taxonomy')) is not none -%}
     {%- for row in run_query(unknown_sql).rows -%}
         {%- do exceptions.warn(
