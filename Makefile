@@ -131,3 +131,20 @@ $(GBSTATS_VENV)/.installed: tests/python/peers/gbstats-requirements.txt
 
 .PHONY: .venv-gbstats
 .venv-gbstats: $(GBSTATS_VENV)/.installed
+
+# Slim CI for pull requests (README: "Slim CI for pull requests"): build only the models a branch
+# changed and everything downstream of them (state:modified+), reading every unchanged parent
+# from production through main's manifest (--defer). STATE is a folder holding main's
+# manifest.json: `make ci-main-state` on main writes one (dbt parse; no warehouse needed), or
+# fetch target/manifest.json from main's last production run. The target must be able to read
+# production's relations (the same warehouse; on DuckDB, production's file attached).
+STATE ?= target/main-state
+CI_SLIM_ARGS ?=
+.PHONY: ci-slim ci-main-state
+
+ci-main-state: setup
+	$(BIN)/dbt parse --target-path $(STATE)
+
+ci-slim: setup
+	@test -f "$(STATE)/manifest.json" || { echo "ci-slim: no manifest.json in STATE=$(STATE): run 'make ci-main-state STATE=$(STATE)' on main, or fetch main's target/manifest.json there"; exit 2; }
+	$(BIN)/dbt build --select state:modified+ --defer --state $(STATE) $(CI_SLIM_ARGS)

@@ -16,10 +16,7 @@
     {%- set cfg = {} -%}
 
     {#- conversion events -#}
-    {%- set conversions = var('journey__attribution_conversions', [
-        {'name': 'purchase', 'event': 'order_completed'},
-        {'name': 'subscription', 'event': 'subscription_started'},
-    ]) -%}
+    {%- set conversions = journey.journey_var('journey__attribution_conversions') -%}
     {%- if conversions is string or conversions is mapping or conversions is not iterable or conversions | length == 0 -%}
         {%- do exceptions.raise_compiler_error(
             "journey__attribution_conversions must be a non-empty list of {name: ..., event: ...}; got "
@@ -60,7 +57,7 @@
     }) -%}
 
     {#- lookback -#}
-    {%- set days = var('journey__attribution_lookback_days', 30) -%}
+    {%- set days = journey.journey_var('journey__attribution_lookback_days') -%}
     {%- if days is none or days == 0 -%}
         {%- do cfg.update({'lookback_seconds': none}) -%}
     {%- elif days is number and days > 0 -%}
@@ -69,7 +66,7 @@
         {%- do exceptions.raise_compiler_error(
             "journey__attribution_lookback_days must be a positive number of days (or null/0 for no limit); got " ~ days) -%}
     {%- endif -%}
-    {%- set steps = var('journey__attribution_lookback_steps', none) -%}
+    {%- set steps = journey.journey_var('journey__attribution_lookback_steps') -%}
     {%- if steps is none or steps == 0 -%}
         {%- do cfg.update({'lookback_steps': none}) -%}
     {%- elif steps is integer and steps > 0 -%}
@@ -79,14 +76,14 @@
             "journey__attribution_lookback_steps must be a positive integer (or null/0 for no limit); got " ~ steps) -%}
     {%- endif -%}
 
-    {%- set include_converting = var('journey__attribution_include_converting_session', true) -%}
+    {%- set include_converting = journey.journey_var('journey__attribution_include_converting_session') -%}
     {%- if include_converting is not boolean -%}
         {%- do exceptions.raise_compiler_error(
             "journey__attribution_include_converting_session must be true or false; got " ~ include_converting) -%}
     {%- endif -%}
     {%- do cfg.update({'include_converting_session': include_converting}) -%}
 
-    {%- set non_conversion = var('journey__attribution_non_conversion_paths', 'non_converting_users') -%}
+    {%- set non_conversion = journey.journey_var('journey__attribution_non_conversion_paths') -%}
     {%- if non_conversion not in ['non_converting_users', 'after_last_conversion'] -%}
         {%- do exceptions.raise_compiler_error(
             "journey__attribution_non_conversion_paths must be 'non_converting_users' or 'after_last_conversion'; got "
@@ -95,7 +92,7 @@
     {%- do cfg.update({'non_conversion_paths': non_conversion}) -%}
 
     {#- channels treated as direct (last non-direct, remove_* transforms) -#}
-    {%- set direct = var('journey__attribution_direct_channels', ['Direct']) -%}
+    {%- set direct = journey.journey_var('journey__attribution_direct_channels') -%}
     {%- if direct is string -%}{%- set direct = [direct] -%}{%- endif -%}
     {%- if direct is mapping or direct is not iterable or direct | length == 0 -%}
         {%- do exceptions.raise_compiler_error(
@@ -110,7 +107,7 @@
 
     {#- heuristic (SQL) models -#}
     {%- set all_heuristics = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'position_based'] -%}
-    {%- set heuristics = var('journey__attribution_heuristic_models', all_heuristics) -%}
+    {%- set heuristics = journey.journey_var('journey__attribution_heuristic_models') -%}
     {%- if heuristics is string -%}{%- set heuristics = [heuristics] -%}{%- endif -%}
     {%- for name in heuristics -%}
         {%- if name not in all_heuristics -%}
@@ -123,7 +120,7 @@
 
     {%- do cfg.update({'half_life_seconds': journey._attribution_half_life_seconds()}) -%}
 
-    {%- set weights = var('journey__attribution_position_based_weights', {'first': 0.4, 'last': 0.4}) -%}
+    {%- set weights = journey.journey_var('journey__attribution_position_based_weights') -%}
     {%- if weights is not mapping or weights.get('first') is not number or weights.get('last') is not number
         or weights['first'] < 0 or weights['last'] < 0 or weights['first'] + weights['last'] > 1 -%}
         {%- do exceptions.raise_compiler_error(
@@ -133,7 +130,7 @@
     {%- do cfg.update({'position_first': weights['first'], 'position_last': weights['last']}) -%}
 
     {#- data-driven (Python) models -#}
-    {%- set python_models = var('journey__attribution_python_models', true) -%}
+    {%- set python_models = journey.journey_var('journey__attribution_python_models') -%}
     {%- if python_models is not boolean -%}
         {%- do exceptions.raise_compiler_error(
             "journey__attribution_python_models must be true or false; got " ~ python_models) -%}
@@ -142,8 +139,8 @@
 
     {#- input overrides: relation names with the columns of fct_sessions / fct_events -#}
     {%- do cfg.update({
-        'sessions_relation': var('journey__attribution_sessions_relation', none),
-        'events_relation': var('journey__attribution_events_relation', none),
+        'sessions_relation': journey.journey_var('journey__attribution_sessions_relation'),
+        'events_relation': journey.journey_var('journey__attribution_events_relation'),
     }) -%}
     {{ return(cfg) }}
 {%- endmacro %}
@@ -151,7 +148,7 @@
 
 {#- A date var as a datetime (none when unset); error on anything but YYYY-MM-DD. -#}
 {% macro _attribution_date(name) -%}
-    {%- set value = var(name, none) -%}
+    {%- set value = journey.journey_var(name) -%}
     {%- if value is none or value == '' -%}
         {{ return(none) }}
     {%- endif -%}
@@ -180,7 +177,7 @@
 
 {#- journey__attribution_time_decay_half_life: '<number> hours' or '<number> days'. -#}
 {% macro _attribution_half_life_seconds() -%}
-    {%- set value = var('journey__attribution_time_decay_half_life', '7 days') -%}
+    {%- set value = journey.journey_var('journey__attribution_time_decay_half_life') -%}
     {%- set match = modules.re.match('^\s*([0-9]+(?:[.][0-9]+)?)\s*(hours?|h|days?|d)\s*$', value | string) -%}
     {%- if not match or match.group(1) | float <= 0 -%}
         {%- do exceptions.raise_compiler_error(
@@ -203,7 +200,7 @@
     A fractribution-style mapping {exposure_path: null, remove_if_not_all: Direct} is accepted.
 -#}
 {% macro _attribution_path_transforms(direct_channels) -%}
-    {%- set raw = var('journey__attribution_path_transforms', ['exposure']) -%}
+    {%- set raw = journey.journey_var('journey__attribution_path_transforms') -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is string -%}{%- set raw = [raw] -%}{%- endif -%}
     {%- set items = [] -%}

@@ -9,7 +9,7 @@
     {%- set src = 'lower(' ~ source ~ ')' -%}
     {%- set med = 'lower(' ~ medium ~ ')' -%}
     {%- set cmp = 'lower(' ~ campaign ~ ')' -%}
-    {%- set paid = journey.regexp_contains('coalesce(' ~ med ~ ", '')", var('journey__paid_medium_regex')) -%}
+    {%- set paid = journey.regexp_contains('coalesce(' ~ med ~ ", '')", journey.journey_var('journey__paid_medium_regex')) -%}
     {%- set shop_campaign = journey.regexp_contains('coalesce(' ~ cmp ~ ", '')", '^(.*(([^a-df-z]|^)shop|shopping).*)$') -%}
     case
         when coalesce({{ src }}, '(direct)') = '(direct)'

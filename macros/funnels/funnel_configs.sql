@@ -17,7 +17,7 @@
     declaration without building anything).
 -#}
 {% macro funnel_configs(funnels=none) -%}
-    {%- set raw = var('journey__funnels', []) if funnels is none else funnels -%}
+    {%- set raw = journey.journey_var('journey__funnels') if funnels is none else funnels -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is mapping or raw is string or raw is not iterable -%}
         {{ exceptions.raise_compiler_error("journey__funnels must be a list of funnel mappings, got: " ~ raw) }}

@@ -7,12 +7,12 @@
 -#}
 {% macro history_settings() -%}
     {%- set settings = {
-        'journey__session_timeout_minutes': var('journey__session_timeout_minutes') | string,
-        'journey__session_source': var('journey__session_source', 'rules') | string,
-        'journey__session_split_at_midnight': var('journey__session_split_at_midnight') | string,
-        'journey__session_split_on_campaign_change': var('journey__session_split_on_campaign_change') | string,
+        'journey__session_timeout_minutes': journey.journey_var('journey__session_timeout_minutes') | string,
+        'journey__session_source': journey.journey_var('journey__session_source') | string,
+        'journey__session_split_at_midnight': journey.journey_var('journey__session_split_at_midnight') | string,
+        'journey__session_split_on_campaign_change': journey.journey_var('journey__session_split_on_campaign_change') | string,
     } -%}
-    {%- if execute and not var('journey__offline_compile', false) -%}
+    {%- if execute and not journey.journey_var('journey__offline_compile') -%}
         {%- set taxonomy = run_query(
             "select source_name, raw_event_name, event_name, event_category, journey_stage, is_conversion from "
             ~ journey.seed_ref('journey_event_taxonomy') ~ " order by source_name, raw_event_name"
@@ -55,7 +55,7 @@
 
 
 {% macro assert_history_settings_unchanged(model_relation) -%}
-    {%- if not execute or var('journey__offline_compile', false) -%}
+    {%- if not execute or journey.journey_var('journey__offline_compile') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set relation = journey.history_settings_relation(model_relation) -%}

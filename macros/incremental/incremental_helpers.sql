@@ -4,7 +4,7 @@
     'incremental' compiles the incremental branch, any other true value the full-refresh one.
 -#}
 {% macro is_incremental_run() -%}
-    {%- set offline = var('journey__offline_compile', false) -%}
+    {%- set offline = journey.journey_var('journey__offline_compile') -%}
     {%- if offline -%}
         {{ return(offline == 'incremental') }}
     {%- endif -%}

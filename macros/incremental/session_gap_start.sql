@@ -7,16 +7,16 @@
     a gap session is the unit that can be re-sessionised on its own.
 -#}
 {% macro session_gap_start() -%}
-    {%- set timeout_seconds = var('journey__session_timeout_minutes') * 60 -%}
+    {%- set timeout_seconds = journey.journey_var('journey__session_timeout_minutes') * 60 -%}
     case
         when previous_event_at is null then 1
-        {% if var('journey__session_source', 'rules') == 'tracker' %}
+        {% if journey.journey_var('journey__session_source') == 'tracker' %}
             -- the tracker's session id decides wherever both events carry one
             when tracker_session_id is not null and previous_tracker_session_id is not null
                 then case when tracker_session_id = previous_tracker_session_id then 0 else 1 end
         {% endif %}
         when {{ journey.seconds_between('previous_event_at', 'event_at') }} > {{ timeout_seconds }} then 1
-        {% if var('journey__session_split_at_midnight') %}
+        {% if journey.journey_var('journey__session_split_at_midnight') %}
             when cast(event_at as date) <> cast(previous_event_at as date) then 1
         {% endif %}
         else 0

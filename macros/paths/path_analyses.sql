@@ -5,7 +5,7 @@
     A bad entry stops the run with a message naming the key and the value.
 -#}
 {% macro path_analyses() -%}
-    {%- set configured = var('journey__path_analyses', []) -%}
+    {%- set configured = journey.journey_var('journey__path_analyses') -%}
     {%- if configured is none -%}
         {{ return([]) }}
     {%- endif -%}

@@ -7,7 +7,7 @@
 -#}
 {% test path_transitions_balance(model, events, collapse_repeats=none) %}
 {%- if collapse_repeats is none -%}
-    {%- set collapse_repeats = var('journey__transitions_collapse_repeats', false) -%}
+    {%- set collapse_repeats = journey.journey_var('journey__transitions_collapse_repeats') -%}
 {%- endif -%}
 
 with

@@ -3,7 +3,7 @@
     (var journey__engagement_event_names: a list of canonical event names; empty = every event).
 -#}
 {% macro engagement_event_filter(event_name_column='event_name') -%}
-    {%- set names = var('journey__engagement_event_names', []) -%}
+    {%- set names = journey.journey_var('journey__engagement_event_names') -%}
     {%- if names is none -%}
         {%- set names = [] -%}
     {%- endif -%}

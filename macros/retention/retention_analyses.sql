@@ -7,7 +7,7 @@
     message naming the key and the value.
 -#}
 {% macro retention_analyses() -%}
-    {%- set configured = var('journey__retention_analyses', []) -%}
+    {%- set configured = journey.journey_var('journey__retention_analyses') -%}
     {%- if configured is none -%}
         {{ return([]) }}
     {%- endif -%}

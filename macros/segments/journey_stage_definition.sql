@@ -4,7 +4,7 @@
     back; 'latest' = the stage of the user's most recent event with a stage.
 -#}
 {% macro journey_stage_definition() -%}
-    {%- set value = var('journey__journey_stage_current', 'furthest') -%}
+    {%- set value = journey.journey_var('journey__journey_stage_current') -%}
     {%- if value not in ['furthest', 'latest'] -%}
         {{ exceptions.raise_compiler_error(
             "journey: var journey__journey_stage_current must be 'furthest' or 'latest', got '"

@@ -16,7 +16,7 @@
     Any other key is an error (a typo must not silently change a cohort).
 -#}
 {% macro power_user_rules() -%}
-    {%- set rules = var('journey__power_user_rules', []) or [] -%}
+    {%- set rules = journey.journey_var('journey__power_user_rules') or [] -%}
     {%- set var_name = 'journey__power_user_rules' -%}
     {%- if rules is mapping or rules is string -%}
         {{ exceptions.raise_compiler_error("journey: var " ~ var_name ~ " must be a list of rule mappings.") }}

@@ -3,7 +3,7 @@
     a pair [first_day, last_day] of days after the first-seen day (day 0), default [29, 56].
 -#}
 {% macro retention_window_days() -%}
-    {%- set value = var('journey__power_user_retention_days', [29, 56]) -%}
+    {%- set value = journey.journey_var('journey__power_user_retention_days') -%}
     {%- if value is string or value is mapping or value | length != 2
         or value[0] is not integer or value[1] is not integer
         or value[0] < 1 or value[1] < value[0] -%}

@@ -4,7 +4,7 @@
     Names must be canonical (lower-case letters, digits, underscores): a typo cannot inject SQL.
 -#}
 {% macro segment_event_filter(column, var_name, default, allow_all_when_empty=false) -%}
-    {%- set value = var(var_name, default) -%}
+    {%- set value = journey.journey_var(var_name) -%}
     {%- set names = [value] if value is string else (value or []) -%}
     {%- if names | length == 0 -%}
         {%- if allow_all_when_empty -%}

@@ -4,7 +4,7 @@
     event_date in fct_events (the data's own "today", so re-running on old data is reproducible).
 -#}
 {% macro segments_as_of_date() -%}
-    {%- set value = var('journey__segments_as_of_date', none) -%}
+    {%- set value = journey.journey_var('journey__segments_as_of_date') -%}
     {%- if value is none or value == '' -%}
         (select max(event_date) from {{ ref('fct_events') }})
     {%- else -%}

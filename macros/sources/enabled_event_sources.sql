@@ -11,7 +11,7 @@
     ] -%}
     {%- set enabled = [] -%}
     {%- for flag, model_name in candidates -%}
-        {%- if var(flag, true) -%}
+        {%- if journey.journey_var(flag) -%}
             {%- do enabled.append(model_name) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -208,7 +208,7 @@
 
 {#- var journey__ga4_events_path as a list of absolute globs (journey.absolute_source_path). -#}
 {% macro ga4_paths() -%}
-    {%- set p = var('journey__ga4_events_path') -%}
+    {%- set p = journey.journey_var('journey__ga4_events_path') -%}
     {{ return(journey.absolute_source_path([p] if p is string else p | list)) }}
 {%- endmacro %}
 

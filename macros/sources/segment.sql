@@ -44,7 +44,7 @@
 
 {#- The files a Segment table is read from on DuckDB (var journey__segment_path, {table} filled in, absolute). -#}
 {% macro segment_table_path(table) -%}
-    {%- set path = var('journey__segment_path') -%}
+    {%- set path = journey.journey_var('journey__segment_path') -%}
     {%- if '{table}' not in path -%}
         {{ exceptions.raise_compiler_error(
             "journey: journey__segment_path must contain {table} (each Segment table has its own files), got '" ~ path ~ "'"
@@ -71,7 +71,7 @@
 {#- DuckDB reads Segment tables from files: the same reader as the source, for this table. -#}
 {% macro duckdb__segment_event_table_relation(tracks_relation, table) -%}
     {%- set p = journey.segment_table_path(table) -%}
-    {%- set f = var('journey__segment_format') -%}
+    {%- set f = journey.journey_var('journey__segment_format') -%}
     {%- if f == 'csv' -%}
         {{ return("read_csv('" ~ p ~ "', header = true, all_varchar = true, union_by_name = true)") }}
     {%- elif f == 'json' -%}
@@ -101,7 +101,7 @@
             {%- do revenue_columns.append(journey.try_cast(column, dbt.type_float())) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set revenue_events = var('journey__segment_revenue_events', []) -%}
+    {%- set revenue_events = journey.journey_var('journey__segment_revenue_events') -%}
     select
         'segment' as source_name,
         {{ journey.tracker_text('id', present) }} as event_id,
@@ -146,7 +146,7 @@
     rows when the table is listed in var journey__segment_tables, else no rows.
 -#}
 {% macro segment_table_model(table, raw_event_name, page_columns, referrer_columns, property_columns=[]) -%}
-    {%- if table not in var('journey__segment_tables', []) -%}
+    {%- if table not in journey.journey_var('journey__segment_tables') -%}
         {{ journey.tracker_empty_events() }}
     {%- else -%}
         {%- set relation = journey.resolved_source(source('segment', table)) -%}
@@ -186,11 +186,11 @@ select * from final
     journey__segment_tables.
 -#}
 {% macro segment_tracks_model() -%}
-{%- if 'tracks' not in var('journey__segment_tables', []) -%}
+{%- if 'tracks' not in journey.journey_var('journey__segment_tables') -%}
 {{ journey.tracker_empty_events() }}
 {%- else -%}
 {#- unit tests give only `tracks` as a fixture: per-event tables are not read there -#}
-{%- set event_tables = [] if journey.is_unit_test_run() else var('journey__segment_event_tables', []) -%}
+{%- set event_tables = [] if journey.is_unit_test_run() else journey.journey_var('journey__segment_event_tables') -%}
 {%- set tracks = journey.resolved_source(source('segment', 'tracks')) -%}
 {%- set present = journey.tracker_source_columns(
     tracks, ['id', 'event', 'timestamp'], 'segment.tracks',

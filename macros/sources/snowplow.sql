@@ -32,7 +32,7 @@
     of unstruct_event; any other event by event_name, else event.
 -#}
 {% macro snowplow_raw_event_name(present) -%}
-    {%- set mode = var('journey__snowplow_struct_event_name', 'category_action') -%}
+    {%- set mode = journey.journey_var('journey__snowplow_struct_event_name') -%}
     {%- if mode not in ['category_action', 'action'] -%}
         {{ exceptions.raise_compiler_error("journey: journey__snowplow_struct_event_name must be 'category_action' or 'action', got '" ~ mode ~ "'") }}
     {%- endif -%}

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro duckdb__source_column_types(relation) -%}
-    {%- if not execute or var('journey__offline_compile', false) or journey.is_unit_test_run() -%}
+    {%- if not execute or journey.journey_var('journey__offline_compile') or journey.is_unit_test_run() -%}
         {{ return({}) }}
     {%- endif -%}
     {%- set described = run_query('describe select * from ' ~ relation) -%}

@@ -4,7 +4,7 @@
     A missing required column stops the run with a message that names it.
 -#}
 {% macro check_source_columns(relation, required_columns, source_label) -%}
-    {%- if not execute or var('journey__offline_compile', false) -%}
+    {%- if not execute or journey.journey_var('journey__offline_compile') -%}
         {{ return(required_columns) }}
     {%- endif -%}
     {%- set probe = run_query('select * from ' ~ relation ~ ' where 1 = 0') -%}

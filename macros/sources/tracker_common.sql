@@ -115,7 +115,7 @@
     source is a fixture there): `assumed_columns` (else the required ones) are then present.
 -#}
 {% macro tracker_source_columns(relation, required_columns, source_label, paths=none, hint='', assumed_columns=none) -%}
-    {%- if not execute or var('journey__offline_compile', false) or journey.is_unit_test_run() -%}
+    {%- if not execute or journey.journey_var('journey__offline_compile') or journey.is_unit_test_run() -%}
         {{ return((assumed_columns or required_columns) | map('lower') | list) }}
     {%- endif -%}
     {%- set problem = journey.tracker_source_missing(relation, paths) -%}

@@ -448,7 +448,7 @@ def test_predicted_clv_table(built: tuple[DbtProject, pd.DataFrame]) -> None:
         ({"journey__rfm_snapshot_period": "fortnight"}, "journey__rfm_snapshot_period"),
         ({"journey__power_user_rules": [{"name": "x", "event_names": ["feature_used"],
                                          "min_value": 1, "window": 7}]}, "unknown key 'window'"),
-        ({"journey__segments_purchase_events": ["order completed"]}, "not a canonical event"),
+        ({"journey__segments_purchase_events": ["order completed"]}, "must be a canonical event name"),
     ],
 )  # fmt: skip
 def test_bad_vars_raise_clear_errors(

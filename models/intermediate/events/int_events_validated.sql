@@ -38,11 +38,11 @@ validated as (
                 then 'unparseable_timestamp'
             when user_id is null and anonymous_id is null
                 then 'missing_identity'
-            when event_at < cast('{{ var("journey__min_event_date") }}' as {{ dbt.type_timestamp() }})
+            when event_at < cast('{{ journey.journey_var("journey__min_event_date") }}' as {{ dbt.type_timestamp() }})
                 then 'timestamp_too_old'
             when event_at > {{ journey.timestamp_add(
                     'minute',
-                    var('journey__max_future_minutes'),
+                    journey.journey_var('journey__max_future_minutes'),
                     'coalesce(loaded_at, ' ~ journey.run_started_at_timestamp() ~ ')'
                 ) }}
                 then 'timestamp_in_future'

@@ -7,7 +7,7 @@
     of that device; and every anonymous event (no user id) of a device the requested user was
     ever seen on, since those are theirs too. Events another user sent from a shared device stay.
 -#}
-{%- set requests_relation = var('journey__erasure_relation', none) -%}
+{%- set requests_relation = journey.journey_var('journey__erasure_relation') -%}
 
 with requests as (
 

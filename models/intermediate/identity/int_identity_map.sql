@@ -6,7 +6,7 @@
     packages do) gives a shared device to the user seen on it most recently; 'first_seen' to
     the first. Ties on time go to the smaller user id.
 -#}
-{%- set rule = var('journey__identity_resolution', 'last_seen') -%}
+{%- set rule = journey.journey_var('journey__identity_resolution') -%}
 {%- if rule not in ['last_seen', 'first_seen'] -%}
     {{ exceptions.raise_compiler_error("journey: journey__identity_resolution must be 'last_seen' or 'first_seen', got '" ~ rule ~ "'") }}
 {%- endif -%}

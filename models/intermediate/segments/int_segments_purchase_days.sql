@@ -42,7 +42,9 @@ purchases as (
     from events
     cross join as_of
     left join currency_rates
-        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     where
         {{ purchase_filter }}
         and events.event_date <= as_of.as_of_date
@@ -58,7 +60,7 @@ final as (
         cast(coalesce(sum(revenue * rate_to_reporting_currency), 0) as {{ dbt.type_numeric() }}) as revenue,
         cast(sum(case when is_unconverted then 1 else 0 end) as {{ dbt.type_bigint() }})
             as unconverted_revenue_event_count,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency,
         max(as_of_date) as as_of_date
     from purchases
     group by 1, 2

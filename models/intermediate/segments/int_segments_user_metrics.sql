@@ -60,7 +60,7 @@ population as (
     cross join as_of
     where
         users.first_seen_date <= as_of.as_of_date
-        {% if var('journey__power_user_identified_only', true) %}
+        {% if journey.journey_var('journey__power_user_identified_only') %}
             and users.is_identified
         {% endif %}
 
@@ -86,7 +86,9 @@ user_events as (
     inner join events
         on population.user_id = events.user_id
     left join currency_rates
-        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     where events.event_date <= population.as_of_date
 
 ),

@@ -235,7 +235,7 @@ final as (
         cast(
             spend_by_channel.spend / nullif(model_channels.attributed_conversions, 0) as numeric(28, 6)
         ) as cost_per_conversion,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from model_channels
     cross join window_bounds
     left join spend_by_channel

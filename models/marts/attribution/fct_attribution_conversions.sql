@@ -56,7 +56,9 @@ conversion_events as (
     inner join declared_conversions
         on events.event_name = declared_conversions.event_name
     left join currency_rates
-        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
 
 ),
 
@@ -92,7 +94,7 @@ final as (
                 else original_revenue * rate_to_reporting_currency
             end as numeric(28, 6)
         ) as revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency,
         cast(original_revenue as numeric(28, 6)) as original_revenue,
         original_currency,
         original_revenue is not null and rate_to_reporting_currency is null as has_unconverted_revenue,

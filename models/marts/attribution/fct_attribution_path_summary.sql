@@ -32,7 +32,7 @@ final as (
         cast(conversions as {{ dbt.type_bigint() }}) as conversions,
         cast(non_conversions as {{ dbt.type_bigint() }}) as non_conversions,
         cast(revenue as numeric(28, 6)) as revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency,
         cast(transformed_touchpoint_count as {{ dbt.type_bigint() }}) as transformed_touchpoint_count
     from summarised
 

@@ -129,7 +129,7 @@ final as (
         channel_path,
         transformed_path,
         revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from all_paths
 
 )

@@ -245,7 +245,7 @@ final as (
         traffic_source,
         traffic_medium,
         revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from kept
 
 )

@@ -83,7 +83,7 @@ final as (
         totals.conversion_count,
         totals.first_converted_session_at,
         totals.revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from totals
     inner join first_sessions
         on totals.user_id = first_sessions.user_id

@@ -31,7 +31,7 @@
     Untouched actors are not read again.
 -#}
 {%- set incremental = journey.is_incremental_run() -%}
-{%- set session_source = var('journey__session_source', 'rules') -%}
+{%- set session_source = journey.journey_var('journey__session_source') -%}
 {%- if session_source not in ['rules', 'tracker'] -%}
     {{ exceptions.raise_compiler_error("journey: journey__session_source must be 'rules' or 'tracker', got '" ~ session_source ~ "'") }}
 {%- endif -%}
@@ -42,7 +42,7 @@
         ~ "Remove the var."
     ) }}
 {%- endif -%}
-{%- set split_on_campaign = var('journey__session_split_on_campaign_change') -%}
+{%- set split_on_campaign = journey.journey_var('journey__session_split_on_campaign_change') -%}
 {%- if incremental -%}
     {{ journey.assert_history_settings_unchanged(this) }}
 {%- endif -%}

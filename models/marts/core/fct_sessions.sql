@@ -75,7 +75,9 @@ aggregated as (
         max(events.source_name) as source_name
     from events
     left join currency_rates
-        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        on
+            coalesce(events.currency, '{{ journey.journey_var("journey__reporting_currency") }}')
+            = currency_rates.currency
     group by 1
 
 ),
@@ -244,7 +246,7 @@ final as (
         aggregated.conversion_count > 0 as has_conversion,
         aggregated.conversion_count,
         coalesce(aggregated.revenue, 0) as revenue,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency,
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency,
         aggregated.unconverted_revenue_event_count,
         {{ journey.run_started_at_timestamp() }} as processed_at
     from aggregated

@@ -3,8 +3,8 @@
     journey__ngram_sizes), counted with the sessions and users they occur in. Repeats are
     collapsed first when journey__transitions_collapse_repeats is true.
 -#}
-{%- set collapse_repeats = var('journey__transitions_collapse_repeats', false) -%}
-{%- set sizes = var('journey__ngram_sizes', [2, 3, 4]) -%}
+{%- set collapse_repeats = journey.journey_var('journey__transitions_collapse_repeats') -%}
+{%- set sizes = journey.journey_var('journey__ngram_sizes') -%}
 {%- if collapse_repeats is not boolean -%}
     {{ exceptions.raise_compiler_error(
         "journey__transitions_collapse_repeats must be true or false; got: " ~ collapse_repeats

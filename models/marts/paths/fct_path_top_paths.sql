@@ -4,9 +4,9 @@
     journey__top_paths_max_events cut after that many events and marked with ' > ...'. Keeps the
     journey__top_paths_limit most frequent (ties: alphabetical).
 -#}
-{%- set collapse_repeats = var('journey__top_paths_collapse_repeats', true) -%}
-{%- set max_events = var('journey__top_paths_max_events', 20) -%}
-{%- set path_limit = var('journey__top_paths_limit', 1000) -%}
+{%- set collapse_repeats = journey.journey_var('journey__top_paths_collapse_repeats') -%}
+{%- set max_events = journey.journey_var('journey__top_paths_max_events') -%}
+{%- set path_limit = journey.journey_var('journey__top_paths_limit') -%}
 {%- if collapse_repeats is not boolean -%}
     {{ exceptions.raise_compiler_error(
         "journey__top_paths_collapse_repeats must be true or false; got: " ~ collapse_repeats

@@ -4,7 +4,7 @@
     event; '$start' flows into each unit's first event. So, per unit, the transitions out of an
     event name add up to its occurrences, and those out of '$start' to the number of units.
 -#}
-{%- set collapse_repeats = var('journey__transitions_collapse_repeats', false) -%}
+{%- set collapse_repeats = journey.journey_var('journey__transitions_collapse_repeats') -%}
 {%- if collapse_repeats is not boolean -%}
     {{ exceptions.raise_compiler_error(
         "journey__transitions_collapse_repeats must be true or false; got: " ~ collapse_repeats

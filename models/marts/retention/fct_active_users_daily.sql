@@ -5,7 +5,7 @@
     adds +1 at d and -1 at that end, and a running sum over the dates gives the distinct users
     without a distinct count per window.
 -#}
-{%- set mau_days = var('journey__mau_window_days', 30) -%}
+{%- set mau_days = journey.journey_var('journey__mau_window_days') -%}
 {%- if mau_days is not number or mau_days is boolean or mau_days != mau_days | int or mau_days < 8 or mau_days > 366 -%}
     {{ exceptions.raise_compiler_error(
         "journey__mau_window_days must be a whole number of days from 8 to 366; got: " ~ mau_days

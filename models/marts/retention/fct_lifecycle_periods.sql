@@ -4,7 +4,7 @@
     returning (active in the previous period too), resurrecting (inactive in the previous period,
     active before it). Dormant users were active in the previous period and not in this one.
 -#}
-{%- set units = var('journey__lifecycle_period_units', ['day', 'week', 'month']) -%}
+{%- set units = journey.journey_var('journey__lifecycle_period_units') -%}
 {%- if units is string or units is mapping or units is not iterable or units | length == 0 -%}
     {{ exceptions.raise_compiler_error(
         "journey__lifecycle_period_units must be a non-empty list of day, week, month; got: " ~ units

@@ -3,7 +3,7 @@
     date, how many users were active on exactly n of the 7 (or 28) days ending on it, n = 1..7
     (1..28). As-of dates: the last day of each ISO week (Sunday) and the latest activity date.
 -#}
-{%- set windows = var('journey__engagement_curve_windows', [7, 28]) -%}
+{%- set windows = journey.journey_var('journey__engagement_curve_windows') -%}
 {%- if windows is string or windows is mapping or windows is not iterable or windows | length == 0 -%}
     {{ exceptions.raise_compiler_error(
         "journey__engagement_curve_windows must be a non-empty list of window lengths in days; got: " ~ windows

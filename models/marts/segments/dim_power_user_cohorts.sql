@@ -8,14 +8,14 @@
     share x (L28-active users) users rank strictly above them, so users tied on both keys are
     always in or out together and the cohort can be slightly larger than the share.
 -#}
-{%- set share = var('journey__power_user_top_share', 0.1) -%}
+{%- set share = journey.journey_var('journey__power_user_top_share') -%}
 {%- if share is not number or share <= 0 or share >= 1 -%}
     {{ exceptions.raise_compiler_error(
         "journey: var journey__power_user_top_share must be a number between 0 and 1 (exclusive), got '"
         ~ share ~ "'."
     ) }}
 {%- endif -%}
-{%- set rank_by = var('journey__power_user_l28_rank_by', 'events') -%}
+{%- set rank_by = journey.journey_var('journey__power_user_l28_rank_by') -%}
 {%- if rank_by not in ['events', 'active_days'] -%}
     {{ exceptions.raise_compiler_error(
         "journey: var journey__power_user_l28_rank_by must be 'events' or 'active_days', got '" ~ rank_by ~ "'."

@@ -56,7 +56,7 @@ final as (
             as {{ dbt.type_bigint() }}
         ) as tenure_days,
         as_of.as_of_date,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from users
     cross join as_of
     left join purchases

@@ -148,7 +148,7 @@ final as (
             {{ dbt.datediff('spine.last_first_seen_date', 'spine.as_of_date', 'day') }}
             >= (spine.months_since_acquisition + 1) * 30 - 1
         ) as is_complete,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from spine
     left join monthly
         on

@@ -6,7 +6,7 @@
     values get equal scores); the segment is the first rule of seed journey_rfm_segments, by
     priority, whose three score ranges hold the customer's scores.
 -#}
-{%- set period = var('journey__rfm_snapshot_period', 'month') -%}
+{%- set period = journey.journey_var('journey__rfm_snapshot_period') -%}
 
 with purchase_days as (
 
@@ -146,7 +146,7 @@ final as (
             as rfm_score,
         coalesce(matched.segment_name, 'Unclassified') as segment_name,
         cast(matched.priority as {{ dbt.type_bigint() }}) as segment_priority,
-        '{{ var("journey__reporting_currency", "USD") }}' as currency
+        '{{ journey.journey_var("journey__reporting_currency") }}' as currency
     from scored
     cross join as_of
     left join matched

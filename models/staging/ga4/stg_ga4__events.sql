@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_ga4_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_ga4_enabled')) }}
 
 {#-
     GA4 export rows as canonical events, one row per export row except intraday rows of a day
@@ -13,7 +13,7 @@
     differ in name, parameters or batch index and get different ids; rows equal in all of these
     are GA4's duplicate rows and are quarantined downstream as duplicate_event_id.
 -#}
-{%- set start = var('journey__ga4_start_date') -%}
+{%- set start = journey.journey_var('journey__ga4_start_date') -%}
 {%- set start = (start | string) if start is not none else none -%}
 {%- if execute and start is not none and not modules.re.match('^[0-9]{8}$', start) -%}
     {{ exceptions.raise_compiler_error("journey: journey__ga4_start_date must be a date as YYYYMMDD (the shard suffix), got '" ~ start ~ "'") }}
@@ -25,10 +25,10 @@
     hint="Point journey__ga4_project / journey__ga4_dataset (or journey__ga4_events_path on DuckDB) at the GA4 export, or set journey__source_ga4_enabled: false.",
     assumed_columns=journey.ga4_known_columns(),
 ) -%}
-{%- set revenue_events = var('journey__ga4_revenue_events', []) -%}
+{%- set revenue_events = journey.journey_var('journey__ga4_revenue_events') -%}
 {#- '' matches no event: an empty list gives no revenue -#}
 {%- set revenue_event_list = ("'" ~ revenue_events | join("', '") ~ "'") if revenue_events else "''" -%}
-{%- set include_intraday = 'true' if var('journey__ga4_include_intraday', true) else 'false' -%}
+{%- set include_intraday = 'true' if journey.journey_var('journey__ga4_include_intraday') else 'false' -%}
 {%- set text = dbt.type_string() -%}
 
 with shards as (

@@ -1,4 +1,4 @@
-{{ config(enabled=var("journey__source_generic_enabled", true)) }}
+{{ config(enabled=journey.journey_var("journey__source_generic_enabled")) }}
 
 {#-
     Renames and types the generic source; no row is dropped here (validation is downstream).
@@ -8,6 +8,7 @@
 -#}
 {%- set required = ['event_id', 'event_name', 'event_timestamp', 'user_id', 'anonymous_id'] -%}
 {%- set events = journey.resolved_source(source('generic', 'events')) -%}
+{%- do journey.generic_events_format(events) -%}
 {%- set present = journey.check_source_columns(events, required, 'generic.events') -%}
 {#- typed columns (DuckDB only) take cheap exact parsers; text takes the rules below -#}
 {%- set types = journey.source_column_types(events) -%}

@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_segment_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_segment_enabled')) }}
 
 {#-
     Segment identify calls as canonical 'identify' events: each row with both an anonymous id

@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_segment_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_segment_enabled')) }}
 
 {#- Segment page calls (one row each) as canonical 'page' events; properties: name, category, title, path, search. -#}
 {{ journey.segment_table_model(

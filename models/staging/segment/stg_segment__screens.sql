@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_segment_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_segment_enabled')) }}
 
 {#- Segment screen calls (mobile screen views, one row each) as 'screen' events; properties: name, category. -#}
 {{ journey.segment_table_model(

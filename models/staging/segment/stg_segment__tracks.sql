@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_segment_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_segment_enabled')) }}
 
 {#-
     Segment track calls, one row each. The raw name is event_text as sent ('Order Completed'),

@@ -1,4 +1,4 @@
-{{ config(enabled=var('journey__source_snowplow_enabled', false)) }}
+{{ config(enabled=journey.journey_var('journey__source_snowplow_enabled')) }}
 
 {#-
     Snowplow atomic events as canonical events, one row per row: duplicate event ids stay
@@ -13,11 +13,11 @@
     events_source,
     ['event_id', 'event', 'collector_tstamp', 'user_id', 'domain_userid', 'domain_sessionid'],
     'snowplow.events',
-    paths=[journey.absolute_source_path(var('journey__snowplow_events_path'))],
+    paths=[journey.absolute_source_path(journey.journey_var('journey__snowplow_events_path'))],
     hint="Point journey__snowplow_schema / journey__snowplow_events_table (or journey__snowplow_events_path on DuckDB) at the atomic events, or set journey__source_snowplow_enabled: false.",
     assumed_columns=journey.snowplow_known_columns(),
 ) -%}
-{%- set anonymous_columns = var('journey__snowplow_anonymous_id_columns', ['domain_userid']) -%}
+{%- set anonymous_columns = journey.journey_var('journey__snowplow_anonymous_id_columns') -%}
 {%- set missing_anonymous = anonymous_columns | reject('in', present) | list -%}
 {%- if missing_anonymous and execute -%}
     {{ exceptions.raise_compiler_error("journey: journey__snowplow_anonymous_id_columns names column(s) snowplow.events lacks: " ~ missing_anonymous | join(', ')) }}
