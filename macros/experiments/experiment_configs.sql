@@ -13,7 +13,7 @@
     [normalised metrics, see experiment_metric_configs].
 -#}
 {% macro experiment_configs(experiments=none, metrics=none) -%}
-    {%- set raw = var('journey__experiments', []) if experiments is none else experiments -%}
+    {%- set raw = journey.journey_var('journey__experiments') if experiments is none else experiments -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is mapping or raw is string or raw is not iterable -%}
         {{ exceptions.raise_compiler_error("journey__experiments must be a list of experiment mappings, got: " ~ raw) }}

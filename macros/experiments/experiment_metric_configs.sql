@@ -13,7 +13,7 @@
     cuped (a component over the lookback | none), window_end_seconds.
 -#}
 {% macro experiment_metric_configs(metrics=none) -%}
-    {%- set raw = var('journey__experiment_metrics', []) if metrics is none else metrics -%}
+    {%- set raw = journey.journey_var('journey__experiment_metrics') if metrics is none else metrics -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is mapping or raw is string or raw is not iterable -%}
         {{ exceptions.raise_compiler_error("journey__experiment_metrics must be a list of metric mappings, got: " ~ raw) }}

@@ -14,7 +14,7 @@
         {{ exceptions.raise_compiler_error(
             "journey.seed_ref: '" ~ seed_name ~ "' is not a seed of the journey package; one of " ~ known | join(', ')) }}
     {%- endif -%}
-    {%- set overrides = var('journey__seed_overrides', {}) or {} -%}
+    {%- set overrides = journey.journey_var('journey__seed_overrides') or {} -%}
     {%- if overrides is not mapping -%}
         {{ exceptions.raise_compiler_error(
             "var journey__seed_overrides must be a mapping {package seed: node}, got: " ~ overrides) }}

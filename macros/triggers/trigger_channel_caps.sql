@@ -4,7 +4,7 @@
     triggers compete for the slots by decision moment, then priority.
 -#}
 {% macro trigger_channel_caps() -%}
-    {%- set raw = var('journey__trigger_channel_caps', {}) -%}
+    {%- set raw = journey.journey_var('journey__trigger_channel_caps') -%}
     {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
     {%- if raw is not mapping -%}
         {{ exceptions.raise_compiler_error("journey__trigger_channel_caps must be a mapping {channel: {max, per}}, got: " ~ raw) }}

@@ -5,7 +5,7 @@
     event. Does nothing while dbt only parses or compiles offline (journey__offline_compile).
 -#}
 {% macro trigger_check_event_names(triggers, events_relation) -%}
-    {%- if not execute or triggers | length == 0 or var('journey__offline_compile', false) -%}
+    {%- if not execute or triggers | length == 0 or journey.journey_var('journey__offline_compile') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set known = [] -%}

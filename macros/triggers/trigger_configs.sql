@@ -16,7 +16,7 @@
     (`dbt run-operation trigger_configs --args '{triggers: [...]}'` checks a declaration).
 -#}
 {% macro trigger_configs(triggers=none) -%}
-    {%- set raw = var('journey__triggers', []) if triggers is none else triggers -%}
+    {%- set raw = journey.journey_var('journey__triggers') if triggers is none else triggers -%}
     {%- if raw is none -%}{%- set raw = [] -%}{%- endif -%}
     {%- if raw is mapping or raw is string or raw is not iterable -%}
         {{ exceptions.raise_compiler_error("journey__triggers must be a list of trigger mappings, got: " ~ raw) }}
@@ -241,11 +241,11 @@
         {%- if goal is none and exit is not none -%}
             {%- set goal = {
                 'events': exit.events,
-                'within_seconds': journey.funnel_parse_duration(var('journey__trigger_outcome_window', '7 days'), 'journey__trigger_outcome_window'),
+                'within_seconds': journey.funnel_parse_duration(journey.journey_var('journey__trigger_outcome_window'), 'journey__trigger_outcome_window'),
             } -%}
         {%- endif -%}
 
-        {%- set audience_seconds = journey.funnel_parse_duration(t.get('audience_window', var('journey__trigger_audience_window', '7 days')), where_am_i ~ ".audience_window") -%}
+        {%- set audience_seconds = journey.funnel_parse_duration(t.get('audience_window', journey.journey_var('journey__trigger_audience_window')), where_am_i ~ ".audience_window") -%}
         {%- if audience_seconds is none or audience_seconds <= 0 -%}
             {{ exceptions.raise_compiler_error(where_am_i ~ ".audience_window must be a positive duration such as '7 days'") }}
         {%- endif -%}

@@ -3,7 +3,7 @@
     Users whose global bucket is below share * 10000 receive nothing from any trigger.
 -#}
 {% macro trigger_global_control() -%}
-    {%- set raw = var('journey__trigger_global_control', {}) -%}
+    {%- set raw = journey.journey_var('journey__trigger_global_control') -%}
     {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
     {%- if raw is not mapping -%}
         {{ exceptions.raise_compiler_error("journey__trigger_global_control must be {share, salt}, got: " ~ raw) }}

@@ -5,7 +5,7 @@
     --full-refresh, not while dbt only parses), else none.
 -#}
 {% macro trigger_previous_relation(relation) -%}
-    {%- set offline = var('journey__offline_compile', false) -%}
+    {%- set offline = journey.journey_var('journey__offline_compile') -%}
     {%- if offline -%}
         {#- the offline BigQuery compile check cannot query: compile the branch its mode names -#}
         {{ return(relation if offline == 'incremental' else none) }}

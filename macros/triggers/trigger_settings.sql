@@ -3,12 +3,12 @@
     and the default time zone of users whose events carry no `timezone` property.
 -#}
 {% macro trigger_settings() -%}
-    {%- set lateness = journey.funnel_parse_duration(var('journey__trigger_allowed_lateness', '0 minutes'), 'journey__trigger_allowed_lateness') -%}
-    {%- set default_tz = var('journey__trigger_default_timezone', 'UTC') -%}
+    {%- set lateness = journey.funnel_parse_duration(journey.journey_var('journey__trigger_allowed_lateness'), 'journey__trigger_allowed_lateness') -%}
+    {%- set default_tz = journey.journey_var('journey__trigger_default_timezone') -%}
     {%- if default_tz is not string or not modules.re.match('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$', default_tz) -%}
         {{ exceptions.raise_compiler_error("journey__trigger_default_timezone must be an IANA time zone name such as 'UTC' or 'Europe/Berlin', got: " ~ default_tz) }}
     {%- endif -%}
-    {%- set as_of = var('journey__trigger_audience_as_of', none) -%}
+    {%- set as_of = journey.journey_var('journey__trigger_audience_as_of') -%}
     {%- if as_of is not none and (as_of is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$', as_of)) -%}
         {{ exceptions.raise_compiler_error("journey__trigger_audience_as_of must be null or a UTC time 'YYYY-MM-DD[ HH:MM[:SS]]', got: " ~ as_of) }}
     {%- endif -%}

@@ -4,7 +4,7 @@
     an error: a new trigger may wait for its first event. Does nothing while dbt only parses or compiles offline (journey__offline_compile).
 -#}
 {% macro trigger_warn_unmatched(triggers, entries_relation) -%}
-    {%- if not execute or triggers | length == 0 or var('journey__offline_compile', false) -%}
+    {%- if not execute or triggers | length == 0 or journey.journey_var('journey__offline_compile') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set found = [] -%}

@@ -5,7 +5,7 @@
     (var journey__trigger_outcomes_relation: a model name, read with ref, or a schema-qualified
     table name; null = no trigger marts yet, an empty table). One outcome row (fire) is a unit.
 -#}
-{%- set relation = var('journey__trigger_outcomes_relation', none) -%}
+{%- set relation = journey.journey_var('journey__trigger_outcomes_relation') -%}
 {%- set double = journey.segment_type_double() -%}
 
 {%- if relation is none or relation == '' %}

@@ -16,7 +16,7 @@
     past the as-of date (set journey__segments_as_of_date N days before the data end);
     otherwise their rows have no users.
 -#}
-{%- set outcome_days = var('journey__power_user_outcome_days', none) -%}
+{%- set outcome_days = journey.journey_var('journey__power_user_outcome_days') -%}
 {%- set retention = journey.retention_window_days() -%}
 {%- set metrics = [
     ('retention_d' ~ retention[0] ~ '_' ~ retention[1], 'proportion',
@@ -77,7 +77,7 @@ with population_metrics as (
         inner join events
             on population_metrics.user_id = events.user_id
         left join currency_rates
-            on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+            on coalesce(events.currency, '{{ journey.journey_var('journey__reporting_currency') }}') = currency_rates.currency
         where
             {{ dbt.datediff('population_metrics.as_of_date', 'events.event_date', 'day') }}
             between 1 and {{ outcome_days }}

@@ -8,7 +8,7 @@
     (subscription_started after the start and within 14 days). Input of the propensity models
     (journey_analytics.segments.propensity).
 -#}
-{%- set feature_days = var('journey__propensity_feature_days', 3) -%}
+{%- set feature_days = journey.journey_var('journey__propensity_feature_days') -%}
 {%- if feature_days is not number or feature_days is sameas true or feature_days is sameas false
     or feature_days <= 0 or feature_days > 14 -%}
     {{ exceptions.raise_compiler_error(

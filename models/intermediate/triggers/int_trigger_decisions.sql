@@ -17,7 +17,7 @@
 -#}
 {%- set triggers = journey.trigger_configs() -%}
 {%- set settings = journey.trigger_settings() -%}
-{%- set suppressions_relation = var('journey__trigger_suppressions_relation', none) -%}
+{%- set suppressions_relation = journey.journey_var('journey__trigger_suppressions_relation') -%}
 {{ journey.trigger_warn_unmatched(triggers, ref('int_trigger_entries')) }}
 
 with entries as (

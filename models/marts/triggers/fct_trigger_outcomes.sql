@@ -48,7 +48,7 @@ events as (
         events.revenue * currency_rates.rate_to_reporting_currency as converted_revenue
     from {{ ref('fct_events') }} as events
     left join currency_rates
-        on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        on coalesce(events.currency, '{{ journey.journey_var('journey__reporting_currency') }}') = currency_rates.currency
     where events.is_identified
 
 ),
