@@ -1,0 +1,172 @@
+"""The Quix Streams application that evaluates the triggers on the events topic.
+
+Input: canonical events (JSON, key = user_id, or the device id for anonymous events) and
+watermark ticks. Outputs: fires, skips, dead letters and late events, each on its own topic.
+State: the engine's records live in the Quix Streams RocksDB store of each partition, backed by a
+changelog topic, so a restarted or rescheduled processor resumes from Kafka with its state.
+Processing is at-least-once; the deliverer de-duplicates fires by fire id (``deliver.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quixstreams import Application, message_context
+from quixstreams.models.topics import TopicConfig
+
+from journey_analytics.stream.broker import TOPIC_CONFIG
+from journey_analytics.stream.engine import Output, PartitionEngine
+from journey_analytics.stream.metrics import Metrics, serve, watch_lag
+from journey_analytics.stream.spec import TriggerSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+TAXONOMY_SEED = ROOT / "seeds" / "journey_event_taxonomy.csv"
+
+
+@dataclass(frozen=True)
+class Topics:
+    events: str = "journey.events"
+    fires: str = "journey.trigger_fires"
+    skips: str = "journey.trigger_skips"
+    dead_letters: str = "journey.events.dead_letters"
+    late: str = "journey.events.late"
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Topics:
+        return cls(**{k: f"{prefix}{v}" for k, v in cls().__dict__.items()})
+
+    def all(self) -> list[str]:
+        return [self.events, self.fires, self.skips, self.dead_letters, self.late]
+
+
+def load_taxonomy(path: str | Path = TAXONOMY_SEED, extra: Iterable[str] = ()) -> set[str]:
+    """Canonical event names of the taxonomy seed (column event_name), plus extra names."""
+    with open(path, newline="") as handle:
+        names = {row["event_name"] for row in csv.DictReader(handle) if row.get("event_name")}
+    return names | set(extra)
+
+
+class TxStore:
+    """The engine's Store protocol over a Quix Streams partition transaction."""
+
+    __slots__ = ("tx",)
+
+    def __init__(self, tx: Any) -> None:
+        self.tx = tx
+
+    def get(self, prefix: bytes, key: bytes) -> bytes | None:
+        return self.tx.get_bytes(key, prefix=prefix)
+
+    def set(self, prefix: bytes, key: bytes, value: bytes) -> None:
+        self.tx.set_bytes(key, value, prefix=prefix)
+
+    def delete(self, prefix: bytes, key: bytes) -> None:
+        self.tx.delete(key, prefix=prefix)
+
+
+@dataclass
+class ProcessorConfig:
+    bootstrap: str
+    spec: TriggerSpec
+    taxonomy: set[str] | None
+    topics: Topics = Topics()
+    group: str = "journey-triggers"
+    state_dir: str = "target/stream-state"
+    partitions: int = 2
+    allowed_lateness_ms: int = 10_000
+    max_future_ms: int = 3_600_000
+    commit_interval_s: float = 1.0
+    test_broker: bool = False  # one-message producer batches (Tansu changelog workaround)
+    metrics_port: int | None = None
+    idle_exit_s: float | None = None
+    crash_after: int | None = None  # SIGKILL itself after this many input records (crash tests)
+    exactly_once: bool = False
+
+
+def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
+    consumer_extra = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
+    producer_extra: dict[str, Any] = {}
+    if config.test_broker:
+        producer_extra = {"batch.num.messages": 1, "linger.ms": 0}
+    app = Application(
+        broker_address=config.bootstrap,
+        consumer_group=config.group,
+        auto_offset_reset="earliest",
+        commit_interval=config.commit_interval_s,
+        consumer_extra_config=consumer_extra,
+        producer_extra_config=producer_extra,
+        state_dir=config.state_dir,
+        processing_guarantee="exactly-once" if config.exactly_once else "at-least-once",
+        loglevel="WARNING",
+    )
+    topic_config = TopicConfig(
+        num_partitions=config.partitions, replication_factor=1, extra_config=dict(TOPIC_CONFIG)
+    )
+    t = config.topics
+    events = app.topic(
+        t.events, key_deserializer="bytes", value_deserializer="bytes", config=topic_config
+    )
+    outs = {
+        kind: app.topic(name, key_serializer="str", value_serializer="json", config=topic_config)
+        for kind, name in (
+            ("fire", t.fires),
+            ("skip", t.skips),
+            ("dlq", t.dead_letters),
+            ("late", t.late),
+        )
+    }
+    engine = PartitionEngine(
+        config.spec, config.taxonomy, config.allowed_lateness_ms, config.max_future_ms
+    )
+    metrics = Metrics(engine)
+    seen = [0, time.monotonic()]
+    crash_after = config.crash_after
+
+    def evaluate(
+        value: bytes, key: bytes, timestamp: int, headers: Any, state: Any
+    ) -> list[Output]:
+        seen[0] += 1
+        seen[1] = time.monotonic()
+        if crash_after is not None and seen[0] >= crash_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        store = TxStore(state._transaction)
+        return engine.process(store, message_context().partition, key, value, timestamp)
+
+    sdf = app.dataframe(events)
+    sdf = sdf.apply(evaluate, stateful=True, metadata=True, expand=True)
+    for kind, topic in outs.items():
+        branch = sdf.filter(lambda o, kind=kind: o.kind == kind)
+        branch = branch.apply(lambda o: o.value)
+        key_fn = (lambda v: v["fire_id"]) if kind in ("fire", "skip") else (lambda v: v.get("key"))
+        branch.to_topic(topic, key=key_fn)
+
+    if config.metrics_port:
+        serve(metrics, config.metrics_port)
+        watch_lag(metrics, config.bootstrap, config.group, t.events)
+    if config.idle_exit_s:
+        idle = config.idle_exit_s
+
+        def watchdog() -> None:
+            while True:
+                time.sleep(0.25)
+                if seen[0] > 0 and time.monotonic() - seen[1] > idle:
+                    app.stop()
+                    return
+
+        threading.Thread(target=watchdog, daemon=True).start()
+    app._journey_seen = seen  # type: ignore[attr-defined]
+    return app, metrics
+
+
+def run(config: ProcessorConfig) -> Metrics:
+    app, metrics = build(config)
+    app.run()
+    return metrics
