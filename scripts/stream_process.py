@@ -40,7 +40,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--group", default="journey-triggers", help="consumer group id")
     parser.add_argument("--state-dir", default="target/stream-state", help="local RocksDB state")
     parser.add_argument("--partitions", type=int, default=2, help="partitions of topics it creates")
-    parser.add_argument("--allowed-lateness-s", type=float, default=10.0, help="allowed lateness")
+    parser.add_argument(
+        "--allowed-lateness-s",
+        type=float,
+        default=None,
+        help="allowed lateness (default: settings.allowed_lateness_seconds of the spec)",
+    )
     parser.add_argument(
         "--max-future-s", type=float, default=3600.0, help="future tolerance before dead letter"
     )
@@ -61,11 +66,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     spec = load_spec_file(args.spec) if args.spec else spec_from_dbt(args.project_dir)
-    for trig in spec.not_streamable:
-        print(
-            f"trigger '{trig.name}': entry type '{trig.entry_type}' is evaluated in the warehouse only",
-            file=sys.stderr,
-        )
+    for note in spec.stream_caveats():
+        print(f"warning: {note}", file=sys.stderr)
+    lateness_s = (
+        spec.allowed_lateness_seconds
+        if args.allowed_lateness_s is None
+        else args.allowed_lateness_s
+    )
     extra = [e for e in args.extra_events.split(",") if e]
     taxonomy = (
         None
@@ -81,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             group=args.group,
             state_dir=args.state_dir,
             partitions=args.partitions,
-            allowed_lateness_ms=int(args.allowed_lateness_s * 1000),
+            allowed_lateness_ms=int(lateness_s * 1000),
             max_future_ms=int(args.max_future_s * 1000),
             commit_interval_s=args.commit_interval_s,
             test_broker=args.test_broker,

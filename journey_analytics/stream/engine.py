@@ -4,18 +4,20 @@ Kafka-free: the engine reads and writes a key-value ``Store`` (the Quix Streams 
 transaction of the partition in the processor, a dict in unit tests), so the same code runs in
 both. Semantics (the warehouse is the reference, docs/stream.md):
 
-- Watermark per partition: ``W = max event time seen - allowed lateness``. An event with
-  ``event time < W`` is late beyond the allowed lateness: it is not applied, it goes to the
-  late-events output with a reason and is counted.
-- Entry: an event named like the trigger's entry event whose properties satisfy every
-  predicate, for an event with a user id. Re-entry: 'once_ever', or 'once_per' a period counted
-  from the previous accepted entry (greedy in event-time order, ties by event id); an entry that
-  arrives out of order inside the lateness replaces a later pending one.
-- Step k of a journey entered at t0 is due at ``t0 + after_k``. It is cancelled ('exited' skip)
-  by a cancel event (the step's absent events or the trigger's exit events) with
-  ``t0 < t <= due``, also one arriving late inside the allowed lateness, and fires when the
-  watermark reaches the due time. Its arm comes from the shared holdout hash; a control or
-  global-control arm gives a 'holdout' skip instead of a fire.
+- Watermark per partition: ``W = max event time seen - allowed lateness``. A step due at T is
+  decided when W reaches T. An event with ``event time < W`` is late beyond the allowed
+  lateness: it is counted and reported on the late-events output (with the watermark), and
+  still applied to steps not yet decided, as the warehouse applies an exit loaded before the
+  decision; a step already decided stays as it went out.
+- Entry: one of the trigger's entry events whose properties (and columns) satisfy every
+  predicate, for an event with a user id. Re-entry: 'once', or 'every' N seconds counted from
+  the previous accepted entry (greedy in event-time order, ties by event id); entries at or
+  after the watermark are re-decided when an earlier one arrives inside the lateness.
+- Step k of an entry at t0 is due at ``T = t0 + offset_k`` and decided when the watermark
+  reaches T, in the warehouse's order: 'already_entered' (entry not accepted), 'exited' (an
+  exit event, with the same match_property value when declared, at a time in (t0, T], also
+  one that arrived late inside the allowed lateness), 'global_control', 'holdout' (arms from the
+  shared hash), else a fire. Skips are records with the reason, like fct_trigger_skips.
 - State: per user (prefix = message key) one record; per partition a meta record (max event
   time, timer cursor) and timer buckets by due minute.
 """
@@ -32,9 +34,9 @@ import orjson
 
 from journey_analytics.stream.hashing import arm as holdout_arm
 from journey_analytics.stream.hashing import fire_id as make_fire_id
-from journey_analytics.stream.spec import Trigger, TriggerSpec
+from journey_analytics.stream.spec import Trigger, TriggerSpec, _text
 
-PENDING, FIRED, HOLDOUT, EXITED = 0, 1, 2, 3
+PENDING, FIRED, SKIPPED, EXITED = 0, 1, 2, 3
 META_PREFIX = b"__partition__"
 TIMER_PREFIX = b"__timers__"
 USER_KEY = b"u"
@@ -120,12 +122,13 @@ class PartitionEngine:
         self.max_future = int(max_future_ms)
         self.now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.by_entry: dict[str, list[Trigger]] = {}
-        self.by_cancel: dict[str, list[Trigger]] = {}
+        self.by_exit: dict[str, list[Trigger]] = {}
         for trig in self.triggers.values():
-            self.by_entry.setdefault(trig.entry_event or "", []).append(trig)
-            for name in trig.cancel_events:
-                self.by_cancel.setdefault(name, []).append(trig)
-        self.relevant = frozenset(self.by_entry) | frozenset(self.by_cancel)
+            for name in trig.entry_events:
+                self.by_entry.setdefault(name, []).append(trig)
+            for name in trig.exit_events:
+                self.by_exit.setdefault(name, []).append(trig)
+        self.relevant = frozenset(self.by_entry) | frozenset(self.by_exit)
         self.counters = Counters()
         self.dlq_counts: dict[str, int] = {}
         self.fire_counts: dict[str, int] = {}
@@ -197,15 +200,22 @@ class PartitionEngine:
         else:
             self.counters.events += 1
             t = event["_ms"]
-            if max_seen is not None and t < max_seen - self.lateness:
-                self.counters.late += 1
-                out.append(self._late(event, raw, key, max_seen - self.lateness))
-                return out
             user = event.get("user_id")
             name = event["event_name"]
+            wm = (max_seen if max_seen is not None else t) - self.lateness
+            if t < wm:
+                # later than the allowed lateness: still applied to steps not yet decided (as
+                # the warehouse applies any exit loaded before the decision), but a step it
+                # concerns may already be decided; counted and reported, never dropped
+                self.counters.late += 1
+                if name in self.relevant:
+                    out.append(self._late(event, raw, key, wm))
             if user and name in self.relevant:
-                wm = (max_seen if max_seen is not None else t) - self.lateness
-                self._apply(store, key or user.encode(), user, name, t, event, wm, out)
+                due_now: list[list[Any]] = []
+                prefix = key or user.encode()
+                self._apply(store, prefix, user, name, t, event, wm, due_now)
+                for timer in due_now:  # a late entry whose steps are already due
+                    self._fire(store, timer, arrival_ms, out)
         if max_seen is None or t > max_seen:
             max_seen = t
             wm = max_seen - self.lateness
@@ -235,12 +245,14 @@ class PartitionEngine:
                 "relevant_to_triggers": sorted(
                     t.name
                     for t in self.by_entry.get(event["event_name"], [])
-                    + self.by_cancel.get(event["event_name"], [])
+                    + self.by_exit.get(event["event_name"], [])
                 ),
             },
         )
 
     # -- user state ----------------------------------------------------------------------------
+    # st = {"j": {trigger: [[t0, entry_id, marks, accepted, match_value], ...]},
+    #       "a": {trigger: last final accepted entry time}, "c": [[trigger, t, match], ...]}
     def _apply(
         self,
         store: Store,
@@ -250,51 +262,54 @@ class PartitionEngine:
         t: int,
         event: dict[str, Any],
         wm: int,
-        out: list[Output],
+        due_now: list[list[Any]],
     ) -> None:
         raw_state = store.get(prefix, USER_KEY)
         st: dict[str, Any] = orjson.loads(raw_state) if raw_state else {}
         journeys: dict[str, list[list[Any]]] = st.setdefault("j", {})
+        props = event.get("properties") or {}
+        if isinstance(props, str):
+            try:
+                props = orjson.loads(props)
+            except orjson.JSONDecodeError:
+                props = {}
         changed = False
-        cancels_for = self.by_cancel.get(name)
-        if cancels_for:
+        exits_for = self.by_exit.get(name)
+        if exits_for:
             recent = [c for c in st.get("c", []) if c[1] >= wm]
-            recent.append([name, t])
+            for trig in exits_for:
+                match = self._match_value(trig, props)
+                recent.append([trig.name, t, match])
+                for jour in journeys.get(trig.name, []):
+                    self._mark_exit(trig, jour, t, match)
             st["c"] = recent
             changed = True
-            for trig in cancels_for:
-                for jour in journeys.get(trig.name, []):
-                    self._cancel(trig, jour, name, t, user, out)
         for trig in self.by_entry.get(name, []):
-            props = event.get("properties") or {}
-            if isinstance(props, str):
-                try:
-                    props = orjson.loads(props)
-                except orjson.JSONDecodeError:
-                    props = {}
-            if all(p.matches(props) for p in trig.where):
-                self._enter(store, prefix, st, trig, user, str(event.get("event_id")), t, wm, out)
+            if all(p.matches(event, props) for p in trig.where):
+                self._enter(
+                    store, prefix, st, trig, str(event.get("event_id")), t, props, wm, due_now
+                )
                 changed = True
         if changed:
-            journeys_left = {k: v for k, v in journeys.items() if v}
-            st["j"] = journeys_left
+            st["j"] = {k: v for k, v in journeys.items() if v}
             store.set(prefix, USER_KEY, orjson.dumps(st))
 
-    def _cancel(
-        self, trig: Trigger, jour: list[Any], name: str, t: int, user: str, out: list[Output]
-    ) -> None:
-        t0, entry_id, statuses = jour[0], jour[1], jour[2]
-        if t <= t0:
+    @staticmethod
+    def _match_value(trig: Trigger, props: Mapping[str, Any]) -> str | None:
+        if not trig.exit_match_property:
+            return None
+        value = props.get(trig.exit_match_property)
+        return None if value is None else _text(value)
+
+    @staticmethod
+    def _mark_exit(trig: Trigger, jour: list[Any], t: int, match: str | None) -> None:
+        """An exit at t ends every step whose window (entry, due] holds t (same match value)."""
+        t0, marks, want = jour[0], jour[2], jour[4]
+        if t <= t0 or (want is not None and match != want):
             return
         for i, step in enumerate(trig.steps):
-            if statuses[i] != PENDING:
-                continue
-            if name not in step.absent_events and name not in trig.exit_events:
-                continue
-            due = t0 + step.after_seconds * 1000
-            if t <= due:
-                statuses[i] = EXITED
-                out.append(self._record("skip", trig, i, user, entry_id, t0, None, "exited"))
+            if marks[i] == PENDING and t <= t0 + step.after_seconds * 1000:
+                marks[i] = EXITED
 
     def _enter(
         self,
@@ -302,57 +317,43 @@ class PartitionEngine:
         prefix: bytes,
         st: dict[str, Any],
         trig: Trigger,
-        user: str,
         entry_id: str,
         t: int,
+        props: Mapping[str, Any],
         wm: int,
-        out: list[Output],
+        due_now: list[list[Any]],
     ) -> None:
-        entries: dict[str, list[list[Any]]] = st.setdefault("e", {})
-        anchors: dict[str, int] = st.setdefault("a", {})
-        candidates = entries.get(trig.name, [])
         journeys = st["j"].setdefault(trig.name, [])
-        accepted_ids = {j[1] for j in journeys}
-        if any(c[1] == entry_id for c in candidates) or entry_id in accepted_ids:
+        if any(j[1] == entry_id for j in journeys):
             return  # a duplicate delivery of the same entry event
-        # entries older than the watermark are final: keep only the last accepted as anchor
-        keep = []
-        for cand in sorted(candidates):
-            if cand[0] < wm:
-                if cand[1] in accepted_ids:
-                    anchors[trig.name] = max(anchors.get(trig.name, cand[0]), cand[0])
-            else:
-                keep.append(cand)
-        keep.append([t, entry_id])
-        keep.sort()
-        last = anchors.get(trig.name)
-        accepted: list[list[Any]] = []
-        for cand in keep:
-            if last is None or (
-                trig.reentry_policy == "once_per"
-                and cand[0] - last >= (trig.reentry_period_seconds or 0) * 1000
-            ):
-                accepted.append(cand)
-                last = cand[0]
-        entries[trig.name] = keep
-        wanted = {c[1] for c in accepted}
-        # a later pending journey displaced by an out-of-order earlier entry: none of its steps
-        # can have fired, since its entry time is at or after the watermark
-        pending_ids = {c[1] for c in keep}
-        journeys[:] = [j for j in journeys if j[1] in wanted or j[1] not in pending_ids]
-        have = {j[1] for j in journeys}
-        for cand in accepted:
-            if cand[1] in have:
+        jour = [t, entry_id, [PENDING] * len(trig.steps), 0, self._match_value(trig, props)]
+        for tname, ct, cmatch in st.get("c", []):
+            if tname == trig.name:
+                self._mark_exit(trig, jour, ct, cmatch)
+        journeys.append(jour)
+        journeys.sort(key=lambda j: (j[0], j[1]))
+        # re-entry, greedy in event-time order: entries before the watermark are final; the
+        # others are re-decided, so an entry arriving out of order inside the lateness counts
+        anchor = st.get("a", {}).get(trig.name)
+        for j in journeys:
+            if j[0] < wm and j[3]:
+                anchor = j[0] if anchor is None else max(anchor, j[0])
+        for j in journeys:
+            if j[0] < wm and j is not jour:
                 continue
-            jour = [cand[0], cand[1], [PENDING] * len(trig.steps)]
-            for cname, ct in st.get("c", []):
-                self._cancel(trig, jour, cname, ct, user, out)
-            journeys.append(jour)
-            for i, step in enumerate(trig.steps):
-                if jour[2][i] == PENDING:
-                    self._add_timer(
-                        store, cand[0] + step.after_seconds * 1000, prefix, trig, cand[1], i
-                    )
+            ok = anchor is None or (
+                trig.reentry_policy == "every"
+                and j[0] - anchor >= (trig.reentry_seconds or 0) * 1000
+            )
+            j[3] = 1 if ok else 0
+            if ok:
+                anchor = j[0]
+        for i, step in enumerate(trig.steps):
+            due = t + step.after_seconds * 1000
+            if due <= wm:
+                due_now.append([due, prefix.decode(), trig.name, entry_id, i])
+            else:
+                self._add_timer(store, due, prefix, trig, entry_id, i)
 
     # -- timers ------------------------------------------------------------------------------------
     def _add_timer(
@@ -388,6 +389,7 @@ class PartitionEngine:
         return last
 
     def _fire(self, store: Store, timer: list[Any], arrival_ms: int, out: list[Output]) -> None:
+        """Decide one step at its due time: already_entered, exited, a holdout arm, or a fire."""
         _due, user, tname, entry_id, step = timer
         trig = self.triggers.get(tname)
         if trig is None:
@@ -398,30 +400,37 @@ class PartitionEngine:
             return
         st = orjson.loads(raw)
         journeys = st.get("j", {}).get(tname, [])
-        changed = False
         for jour in journeys:
             if jour[1] != entry_id:
                 continue
-            if jour[2][step] == PENDING:
+            marks = jour[2]
+            if marks[step] in (PENDING, EXITED):
                 arm = self._arm(trig, user)
-                kind, reason = ("fire", None) if arm == "treatment" else ("skip", "holdout")
-                jour[2][step] = FIRED if kind == "fire" else HOLDOUT
+                if not jour[3]:
+                    reason: str | None = "already_entered"
+                elif marks[step] == EXITED:
+                    reason = "exited"
+                elif arm == "global_control":
+                    reason = "global_control"
+                elif arm == "control":
+                    reason = "holdout"
+                else:
+                    reason = None
+                kind = "fire" if reason is None else "skip"
+                marks[step] = FIRED if kind == "fire" else SKIPPED
                 out.append(
                     self._record(kind, trig, step, user, entry_id, jour[0], arrival_ms, reason)
                 )
-            if PENDING not in jour[2]:
-                # finished journeys leave the state; their entry anchors the re-entry policy
-                anchors = st.setdefault("a", {})
-                anchors[tname] = max(anchors.get(tname, jour[0]), jour[0])
-                cands = st.get("e", {}).get(tname, [])
-                st.setdefault("e", {})[tname] = [c for c in cands if c[1] != entry_id]
+            if all(m in (FIRED, SKIPPED) for m in marks):
+                # a decided journey leaves the state; an accepted one anchors re-entry
+                if jour[3]:
+                    anchors = st.setdefault("a", {})
+                    anchors[tname] = max(anchors.get(tname, jour[0]), jour[0])
                 journeys.remove(jour)
-            changed = True
-            break
-        if changed:
             if not journeys:
                 st["j"].pop(tname, None)
             store.set(prefix, USER_KEY, orjson.dumps(st))
+            return
 
     def _arm(self, trig: Trigger, user: str) -> str:
         key = (trig.name, user)

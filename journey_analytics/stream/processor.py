@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -127,7 +128,7 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
         config.spec, config.taxonomy, config.allowed_lateness_ms, config.max_future_ms
     )
     metrics = Metrics(engine)
-    seen = [0, time.monotonic()]
+    seen = [0, time.monotonic(), 0.0]
     crash_after = config.crash_after
 
     def evaluate(
@@ -135,6 +136,8 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
     ) -> list[Output]:
         seen[0] += 1
         seen[1] = time.monotonic()
+        if seen[0] == 1:
+            seen[2] = seen[1]
         if crash_after is not None and seen[0] >= crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
         store = TxStore(state._transaction)
@@ -167,6 +170,16 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
 
 
 def run(config: ProcessorConfig) -> Metrics:
+    """Build and run until stopped (SIGTERM, Ctrl+C, or --idle-exit-s)."""
+    started = time.monotonic()
     app, metrics = build(config)
     app.run()
+    seen = app._journey_seen  # type: ignore[attr-defined]
+    if seen[0]:
+        busy = seen[1] - seen[2]
+        print(
+            f"records {seen[0]}; first record {seen[2] - started:.1f} s after start; "
+            f"{busy:.1f} s from first to last record ({seen[0] / max(busy, 1e-9):,.0f} records/s)",
+            file=sys.stderr,
+        )
     return metrics

@@ -1,26 +1,30 @@
 """Adapter from the warehouse's normalised trigger spec to typed objects for the stream.
 
 The trigger declarations live in one place, the dbt var ``journey__triggers``; the warehouse
-validates them in Jinja and prints the normalised result with
+validates them in Jinja (macro trigger_configs) and prints the normalised result with
 ``dbt run-operation print_trigger_spec``. The stream reads that printed JSON unchanged: no second
-rule language and no second validator. This module is the only code that knows the JSON's shape,
-so a change of that format touches this file alone.
+rule language and no second validator. This module is the only code that knows the JSON's shape
+(spec_version 1), so a change of that format touches this file alone.
 
-Shape read here (keys the warehouse prints; unknown keys are ignored, missing required keys are
-refused with an error naming the trigger and the key)::
+Shape read here (unknown keys are ignored; a missing required key is refused naming the trigger
+and the key)::
 
-    {"global_control": {"share": 0.0, "salt": "journey-global"},
+    {"spec_version": 1,
+     "global_control": {"share": 0.0, "salt": "journey-global"},
+     "settings": {"allowed_lateness_seconds": 0, "default_timezone": "UTC", ...},
+     "channel_caps": [{"channel": "email", "max": 1, "per": "day"}],
      "triggers": [
-       {"name": "loan_paystub_stall",
-        "entry": {"type": "event", "event": "document_upload_started",
-                  "where": [{"property": "document_type", "op": "=", "value": "paystub"}]},
-        "exit_events": ["document_upload_completed"],
-        "steps": [{"name": "stall_help", "after_seconds": 120,
-                   "absent_events": ["document_upload_completed"],
+       {"name": "loan_paystub_stall", "priority": 30,
+        "entry": {"events": ["document_upload_started"],
+                  "where": [{"field": {"kind": "property", "name": "document_type"},
+                             "op": "eq", "value": "paystub"}],
+                  "where_columns": []},
+        "exit": {"events": ["document_upload_completed"], "match_property": "loan_id"},
+        "steps": [{"number": 1, "name": "stall_help", "offset_seconds": 120,
                    "channel": "chatbot", "payload": {"article_id": "paystub_help"}}],
         "holdout": {"share": 0.5, "salt": "loan_paystub_stall"},
-        "reentry": {"policy": "once_per", "period_seconds": 86400},
-        "priority": 10}]}
+        "reentry": {"policy": "every", "seconds": 86400},
+        "quiet_hours": null, ...}]}
 """
 
 from __future__ import annotations
@@ -29,61 +33,100 @@ import json
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "not in")
+OPERATORS = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "regex",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_set",
+)
 
 
 class SpecError(ValueError):
     """The printed trigger spec cannot be read; the message names the trigger and the key."""
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    """A value as SQL's json_extract_string would give it (booleans lower case)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Predicate:
-    """One property condition on the entry event: ``properties[property] <op> value``."""
+    """One condition of the entry: ``<property or column> <op> value`` (the funnels' filters).
 
-    property: str
+    kind 'property' reads the event's properties JSON, kind 'column' a top-level field of the
+    canonical event record (a column of fct_events). A missing or null value never matches,
+    except ``is_set: false``.
+    """
+
+    kind: str
+    name: str
     op: str
     value: Any
 
-    def matches(self, properties: Mapping[str, Any]) -> bool:
-        """True when the event's properties satisfy the condition (a missing property never does)."""
-        if self.property not in properties:
-            return False
-        actual = properties[self.property]
+    def matches(self, event: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
+        actual = (properties if self.kind == "property" else event).get(self.name)
+        if self.op == "is_set":
+            return (actual is not None) == bool(self.value)
         if actual is None:
             return False
-        try:
-            if self.op == "=":
-                return bool(actual == self.value)
-            if self.op == "!=":
-                return bool(actual != self.value)
-            if self.op == "in":
-                return actual in self.value
-            if self.op == "not in":
-                return actual not in self.value
-            if isinstance(actual, str) and isinstance(self.value, int | float):
-                actual = float(actual)
-            if self.op == ">":
-                return bool(actual > self.value)
-            if self.op == ">=":
-                return bool(actual >= self.value)
-            if self.op == "<":
-                return bool(actual < self.value)
-            return bool(actual <= self.value)
-        except (TypeError, ValueError):
-            return False
+        op, value = self.op, self.value
+        if op in ("gt", "gte", "lt", "lte"):
+            a, b = _number(actual), _number(value)
+            if a is None or b is None:
+                return False
+            return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
+        if op in ("eq", "ne"):
+            a, b = _number(actual), _number(value)
+            same = (a == b) if (a is not None and b is not None) else _text(actual) == _text(value)
+            return same if op == "eq" else not same
+        if op in ("in", "not_in"):
+            inside = _text(actual) in {_text(v) for v in value}
+            return inside if op == "in" else not inside
+        text, pattern = _text(actual), _text(value)
+        if op == "contains":
+            return pattern in text
+        if op == "starts_with":
+            return text.startswith(pattern)
+        if op == "ends_with":
+            return text.endswith(pattern)
+        return re.search(pattern, text) is not None  # regex
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a journey: fires ``after_seconds`` after entry unless an absent event happened."""
+    """One step of a journey: due ``after_seconds`` after entry unless an exit event came first."""
 
     name: str
     after_seconds: int
-    absent_events: tuple[str, ...]
     channel: str
     payload: Mapping[str, Any]
 
@@ -93,30 +136,23 @@ class Trigger:
     """A trigger as the stream evaluates it."""
 
     name: str
-    entry_type: str
-    entry_event: str | None
+    entry_events: tuple[str, ...]
     where: tuple[Predicate, ...]
     exit_events: tuple[str, ...]
+    exit_match_property: str | None
     steps: tuple[Step, ...]
     holdout_share: float
     holdout_salt: str
-    reentry_policy: str  # 'once_ever' or 'once_per'
-    reentry_period_seconds: int | None
+    reentry_policy: str  # 'once' or 'every'
+    reentry_seconds: int | None
     priority: int
+    quiet_hours: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def streamable(self) -> bool:
-        """Only event entries can be evaluated on the stream (state entries need warehouse marts)."""
-        return self.entry_type == "event" and self.entry_event is not None
-
-    @property
-    def cancel_events(self) -> frozenset[str]:
-        """Events that end a pending step: the exit events and every step's absent events."""
-        names = set(self.exit_events)
-        for step in self.steps:
-            names.update(step.absent_events)
-        return frozenset(names)
+        """Event entries are evaluated on the stream (every entry of spec_version 1 is one)."""
+        return bool(self.entry_events)
 
 
 @dataclass(frozen=True)
@@ -126,6 +162,8 @@ class TriggerSpec:
     triggers: tuple[Trigger, ...]
     global_control_share: float
     global_control_salt: str
+    allowed_lateness_seconds: int = 0
+    channel_caps: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def streamable(self) -> tuple[Trigger, ...]:
@@ -138,36 +176,27 @@ class TriggerSpec:
     def with_trigger(self, trigger: Trigger) -> TriggerSpec:
         """A copy with one trigger replaced (by name); used for negative controls."""
         triggers = tuple(trigger if t.name == trigger.name else t for t in self.triggers)
-        return TriggerSpec(triggers, self.global_control_share, self.global_control_salt)
+        return replace(self, triggers=triggers)
+
+    def stream_caveats(self) -> list[str]:
+        """Declared rules the stream does not apply yet (printed at start-up, see docs)."""
+        notes = [
+            f"trigger '{t.name}': quiet_hours are not applied on the stream"
+            for t in self.triggers
+            if t.quiet_hours
+        ]
+        notes += [
+            f"channel cap {c.get('channel')} ({c.get('max')} per {c.get('per')}) is not applied"
+            " on the stream"
+            for c in self.channel_caps
+        ]
+        return notes
 
 
-def _need(obj: Mapping[str, Any], key: str, where: str) -> Any:
+def _need(obj: Any, key: str, where: str) -> Any:
     if not isinstance(obj, Mapping) or key not in obj or obj[key] is None:
         raise SpecError(f"{where}: missing key '{key}'")
     return obj[key]
-
-
-def _seconds(value: Any, where: str) -> int:
-    """Seconds from a number or a '2h' / '90m' / '3d' / '120s' string."""
-    if isinstance(value, bool):
-        raise SpecError(f"{where}: expected a duration, got {value!r}")
-    if isinstance(value, int | float):
-        return int(value)
-    match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", str(value))
-    if not match:
-        raise SpecError(
-            f"{where}: expected a duration like 120, '2m', '24h' or '3d', got {value!r}"
-        )
-    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
-    return int(match.group(1)) * unit
-
-
-def _duration(obj: Mapping[str, Any], base: str, where: str) -> int | None:
-    """Read ``<base>_seconds`` or ``<base>`` (number of seconds or a duration string)."""
-    for key in (f"{base}_seconds", base):
-        if key in obj and obj[key] is not None:
-            return _seconds(obj[key], f"{where}, key '{key}'")
-    return None
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:
@@ -177,87 +206,66 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise SpecError(f"{where}: expected an event name or a list of event names, got {value!r}")
+    raise SpecError(f"{where}: expected a list of event names, got {value!r}")
 
 
 def _predicates(value: Any, where: str) -> tuple[Predicate, ...]:
-    if not value:
-        return ()
-    if isinstance(value, Mapping):  # {property: value} shorthand means equality
-        return tuple(Predicate(str(k), "=", v) for k, v in value.items())
     out = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(value or []):
         here = f"{where}[{i}]"
-        op = str(item.get("op", item.get("operator", "="))).lower().strip()
-        op = {"==": "=", "<>": "!=", "eq": "=", "gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}.get(
-            op, op
-        )
+        fld = _need(item, "field", here)
+        op = str(_need(item, "op", here))
         if op not in OPERATORS:
             raise SpecError(f"{here}: unknown operator '{op}' (one of {', '.join(OPERATORS)})")
-        prop = item.get("property", item.get("key"))
-        if prop is None:
-            raise SpecError(f"{here}: missing key 'property'")
-        out.append(Predicate(str(prop), op, item.get("value")))
+        kind = str(fld.get("kind", "property"))
+        out.append(Predicate(kind, str(_need(fld, "name", here + ".field")), op, item.get("value")))
     return tuple(out)
 
 
 def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
-    name = str(_need(raw, "name", f"trigger #{index}"))
+    name = str(_need(raw, "name", f"triggers[{index}]"))
     where = f"trigger '{name}'"
     entry = _need(raw, "entry", where)
-    entry_type = str(entry.get("type", "event" if "event" in entry else "state"))
-    entry_event = entry.get("event")
-    preds = _predicates(entry.get("where", entry.get("predicates")), f"{where}, key 'entry.where'")
-    exit_events = _names(raw.get("exit_events", raw.get("exit")), f"{where}, key 'exit_events'")
-    default_absent = _names(raw.get("absent_events"), f"{where}, key 'absent_events'")
-    steps_raw = _need(raw, "steps", where)
+    entry_events = _names(
+        _need(entry, "events", where + ", key 'entry'"), where + ", key 'entry.events'"
+    )
+    preds = _predicates(entry.get("where"), f"{where}, key 'entry.where'")
+    preds += _predicates(entry.get("where_columns"), f"{where}, key 'entry.where_columns'")
+    exit_ = raw.get("exit") or {}
+    exit_events = _names(exit_.get("events"), f"{where}, key 'exit.events'")
     steps = []
-    for i, step in enumerate(steps_raw):
+    for i, step in enumerate(_need(raw, "steps", where)):
         here = f"{where}, key 'steps[{i}]'"
-        after = _duration(step, "after", here)
-        if after is None:
-            after = _duration(step, "offset", here)
-        if after is None:
-            after = _duration(step, "within", here)
-        if after is None:
-            raise SpecError(f"{here}: missing key 'after_seconds'")
-        absent = _names(step.get("absent_events"), f"{here}.absent_events") or default_absent
         steps.append(
             Step(
-                name=str(step.get("name", f"step_{i + 1}")),
-                after_seconds=after,
-                absent_events=absent,
+                name=str(_need(step, "name", here)),
+                after_seconds=int(_need(step, "offset_seconds", here)),
                 channel=str(_need(step, "channel", here)),
                 payload=dict(step.get("payload") or {}),
             )
         )
     steps.sort(key=lambda s: s.after_seconds)
     holdout = raw.get("holdout") or {}
-    reentry = raw.get("reentry") or raw.get("re_entry") or {"policy": "once_ever"}
-    if isinstance(reentry, str):
-        reentry = {"policy": reentry}
-    policy = str(reentry.get("policy", "once_ever"))
-    period = _duration(reentry, "period", f"{where}, key 'reentry'")
-    if policy in ("once", "once_ever", "never"):
-        policy, period = "once_ever", None
-    elif policy in ("once_per", "once_per_period", "every"):
-        if not period:
-            raise SpecError(f"{where}, key 'reentry.period_seconds': required for 'once_per'")
-        policy = "once_per"
-    else:
+    reentry = raw.get("reentry") or {"policy": "once"}
+    policy = str(reentry.get("policy", "once"))
+    seconds = reentry.get("seconds")
+    if policy not in ("once", "every"):
         raise SpecError(f"{where}, key 'reentry.policy': unknown policy '{policy}'")
+    if policy == "every" and not seconds:
+        raise SpecError(f"{where}, key 'reentry.seconds': required for policy 'every'")
     return Trigger(
         name=name,
-        entry_type=entry_type,
-        entry_event=str(entry_event) if entry_event is not None else None,
+        entry_events=entry_events,
         where=preds,
         exit_events=exit_events,
+        exit_match_property=exit_.get("match_property"),
         steps=tuple(steps),
         holdout_share=float(holdout.get("share", 0.0)),
         holdout_salt=str(holdout.get("salt") or name),
         reentry_policy=policy,
-        reentry_period_seconds=period,
+        reentry_seconds=int(seconds) if seconds else None,
         priority=int(raw.get("priority") or 0),
+        quiet_hours=raw.get("quiet_hours"),
         raw=raw,
     )
 
@@ -266,14 +274,17 @@ def load_spec(data: Mapping[str, Any] | str) -> TriggerSpec:
     """Typed spec from the printed JSON (a string or an already parsed mapping)."""
     if isinstance(data, str):
         data = json.loads(data)
-    triggers_raw = data.get("triggers", [])
-    if isinstance(triggers_raw, Mapping):  # {name: declaration}
-        triggers_raw = [{"name": k, **v} for k, v in triggers_raw.items()]
+    version = data.get("spec_version", 1)
+    if version != 1:
+        raise SpecError(f"spec_version {version} is not supported by the stream (reads 1)")
     gc = data.get("global_control") or {}
+    settings = data.get("settings") or {}
     return TriggerSpec(
-        triggers=tuple(_trigger(t, i) for i, t in enumerate(triggers_raw)),
+        triggers=tuple(_trigger(t, i) for i, t in enumerate(data.get("triggers") or [])),
         global_control_share=float(gc.get("share", 0.0)),
         global_control_salt=str(gc.get("salt", "journey-global")),
+        allowed_lateness_seconds=int(settings.get("allowed_lateness_seconds") or 0),
+        channel_caps=tuple(data.get("channel_caps") or ()),
     )
 
 

@@ -43,9 +43,19 @@ def synthetic_events(users: int = 300, seed: int = 7, noise_per_user: int = 4) -
         kind = u % 4
         broken = rng.random() < 0.4
         if kind == 0:
-            add(start, user, "document_upload_started", {"document_type": "paystub", "loan_id": f"L{u}"})
+            add(
+                start,
+                user,
+                "document_upload_started",
+                {"document_type": "paystub", "loan_id": f"L{u}"},
+            )
             if broken:
-                add(start + rng.randrange(1_000, 119_000), user, "document_upload_completed")
+                add(
+                    start + rng.randrange(1_000, 119_000),
+                    user,
+                    "document_upload_completed",
+                    {"loan_id": f"L{u}"},
+                )
         elif kind == 1:
             add(start, user, "cart_viewed", {"cart_value": rng.choice([90, 150, 320])})
             if broken:

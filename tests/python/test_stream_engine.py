@@ -175,7 +175,11 @@ def test_reentry_once_per_day():
             other("x", "2026-03-03T00:00:00Z", "z"),
         ]
     )
-    assert [(o.kind, o.value["entry_event_id"]) for o in outputs] == [("fire", "a"), ("fire", "c")]
+    assert [(o.kind, o.value["entry_event_id"], o.value.get("reason")) for o in outputs] == [
+        ("fire", "a", None),
+        ("skip", "b", "already_entered"),
+        ("fire", "c", None),
+    ]
 
 
 def test_out_of_order_entry_displaces_later_pending_one():
@@ -187,7 +191,10 @@ def test_out_of_order_entry_displaces_later_pending_one():
             other("x", "2026-03-03T00:00:00Z", "z"),
         ]
     )
-    assert [(o.kind, o.value["entry_event_id"]) for o in outputs] == [("fire", "earlier")]
+    assert [(o.kind, o.value["entry_event_id"], o.value.get("reason")) for o in outputs] == [
+        ("fire", "earlier", None),
+        ("skip", "later", "already_entered"),
+    ]
 
 
 def test_multi_step_trial_exits_on_login_after_first_step():
@@ -200,11 +207,10 @@ def test_multi_step_trial_exits_on_login_after_first_step():
         ]
     )
     got = [(o.kind, o.value["step_name"], o.value.get("reason")) for o in outputs]
-    # the login is applied on arrival (exits go out then); step 1 fires when day 3 closes
     assert got == [
+        ("fire", "case_study", None),
         ("skip", "demo_offer", "exited"),
         ("skip", "final_discount", "exited"),
-        ("fire", "case_study", None),
     ]
 
 
@@ -278,15 +284,75 @@ def test_bad_input_goes_to_dead_letters_and_processing_continues():
     }
 
 
-def test_state_entries_are_reported_as_not_streamable():
-    assert [t.name for t in SPEC.not_streamable] == ["winback_content_gap"]
-    assert len(SPEC.streamable) == 4
+def test_exit_must_match_the_entry_loan_id():
+    user = TREATED[0]
+    outputs, _ = run(
+        [
+            event_record(
+                user,
+                "document_upload_started",
+                "2026-03-01T10:00:00Z",
+                "a",
+                {"document_type": "paystub", "loan_id": "L1"},
+            ),
+            event_record(
+                TREATED[1],
+                "document_upload_started",
+                "2026-03-01T10:00:00Z",
+                "b",
+                {"document_type": "paystub", "loan_id": "L7"},
+            ),
+            event_record(
+                user, "document_upload_completed", "2026-03-01T10:01:00Z", "x", {"loan_id": "L2"}
+            ),  # another loan: no exit for a
+            event_record(
+                TREATED[1],
+                "document_upload_completed",
+                "2026-03-01T10:01:00Z",
+                "y",
+                {"loan_id": "L7"},
+            ),
+            other("z", "2026-03-01T11:00:00Z", "z"),
+        ]
+    )
+    got = {o.value["entry_event_id"]: (o.kind, o.value.get("reason")) for o in outputs}
+    assert got == {"a": ("fire", None), "b": ("skip", "exited")}
+
+
+def test_warehouse_printed_spec_is_read_unchanged():
+    """The JSON printed by the warehouse (print_trigger_spec on its hand-made fixture)."""
+    spec = load_spec_file(
+        Path(__file__).parent / "fixtures" / "stream" / "warehouse_spec_example.json"
+    )
+    by_name = {t.name: t for t in spec.triggers}
+    assert spec.global_control_share == 0.1
+    cart = by_name["cart_abandoned_high_value"]
+    assert [(p.kind, p.name, p.op, p.value) for p in cart.where] == [
+        ("property", "cart_value", "gte", 150)
+    ]
+    assert (cart.reentry_policy, cart.reentry_seconds) == ("every", 7 * 86400)
+    assert by_name["loan_paystub_stall"].exit_match_property == "loan_id"
+    trial = by_name["trial_disengaged"]
+    assert [s.after_seconds for s in trial.steps] == [3 * 86400, 6 * 86400, 12 * 86400]
+    assert trial.exit_events == ("user_logged_in", "subscription_started")
+    assert trial.where[0].op == "is_set"
+    caveats = spec.stream_caveats()
+    assert "trigger 'qh_delay': quiet_hours are not applied on the stream" in caveats
+    assert any(c.startswith("channel cap email (1 per day)") for c in caveats)
 
 
 def test_spec_errors_name_trigger_and_key():
-    with pytest.raises(SpecError, match="trigger 'x', key 'steps\\[0\\]': missing key 'channel'"):
+    with pytest.raises(SpecError, match=r"trigger 'x', key 'steps\[0\]': missing key 'channel'"):
         load_spec(
-            {"triggers": [{"name": "x", "entry": {"event": "a"}, "steps": [{"after": "2m"}]}]}
+            {
+                "triggers": [
+                    {
+                        "name": "x",
+                        "entry": {"events": ["a"]},
+                        "steps": [{"name": "s", "offset_seconds": 60}],
+                    }
+                ]
+            }
         )
     with pytest.raises(SpecError, match=r"trigger 'y', key 'reentry\.policy'"):
         load_spec(
@@ -294,10 +360,12 @@ def test_spec_errors_name_trigger_and_key():
                 "triggers": [
                     {
                         "name": "y",
-                        "entry": {"event": "a"},
-                        "steps": [{"after": "2m", "channel": "email"}],
+                        "entry": {"events": ["a"]},
+                        "steps": [{"name": "s", "offset_seconds": 60, "channel": "email"}],
                         "reentry": {"policy": "sometimes"},
                     }
                 ]
             }
         )
+    with pytest.raises(SpecError, match="spec_version 2"):
+        load_spec({"spec_version": 2, "triggers": []})

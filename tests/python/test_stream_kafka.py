@@ -20,6 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from stream_events import TAXONOMY_EXTRA, synthetic_events
 
 from journey_analytics.stream.broker import TansuBroker, create_topics
 from journey_analytics.stream.deliver import Deliverer
@@ -27,9 +28,6 @@ from journey_analytics.stream.engine import evaluate_offline, tick_record
 from journey_analytics.stream.processor import Topics, load_taxonomy
 from journey_analytics.stream.replay import replay
 from journey_analytics.stream.spec import load_spec_file
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stream_events import TAXONOMY_EXTRA, synthetic_events  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(__file__).parent / "fixtures" / "stream" / "trigger_spec.json"
@@ -62,7 +60,7 @@ def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int
         "--partitions",
         str(PARTITIONS),
         "--idle-exit-s",
-        "2",
+        "1",
         "--commit-interval-s",
         "0.3",
         "--test-broker",
@@ -75,25 +73,27 @@ def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int
 
 
 def read_topic(bootstrap: str, topic: str) -> list[dict]:
+    """Every record of a topic, read from offset 0 up to the end offsets seen at the start."""
     consumer = Consumer(
         {"bootstrap.servers": bootstrap, "group.id": f"reader-{topic}", "enable.auto.commit": False}
     )
     parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    out = []
+    ends = {}
     for p in parts:
         _low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-        if high <= 0:
-            continue
-        consumer.assign([TopicPartition(topic, p, 0)])
-        got = 0
-        while got < high:
-            msgs = consumer.consume(500, 2.0)
-            if not msgs:
-                break
-            for m in msgs:
-                if m.error() is None:
-                    out.append(orjson.loads(m.value()))
-                    got = m.offset() + 1
+        if high > 0:
+            ends[p] = high
+    consumer.assign([TopicPartition(topic, p, 0) for p in ends])
+    out = []
+    while ends:
+        msgs = consumer.consume(1000, 5.0)
+        if not msgs:
+            break
+        for m in msgs:
+            if m.error() is None:
+                out.append(orjson.loads(m.value()))
+                if m.offset() + 1 >= ends.get(m.partition(), 0):
+                    ends.pop(m.partition(), None)
     consumer.close()
     return out
 
@@ -110,7 +110,15 @@ def produce(broker: TansuBroker, prefix: str, records: list[tuple]) -> Topics:
     topics = Topics.with_prefix(prefix)
     create_topics(broker.bootstrap, topics.all(), PARTITIONS)
     tick = records[-1][0] + CLOSE_ALL_MS
-    replay(broker.bootstrap, topics.events, records, PARTITIONS, final_tick_ms=tick, test_broker=True, progress=False)
+    replay(
+        broker.bootstrap,
+        topics.events,
+        records,
+        PARTITIONS,
+        final_tick_ms=tick,
+        test_broker=True,
+        progress=False,
+    )
     return topics
 
 
@@ -118,9 +126,37 @@ def test_dead_letters_and_processor_keeps_going(broker, tmp_path):
     good = synthetic_events(users=40, seed=3, noise_per_user=1)
     bad = [
         (good[0][0], b"user_x", b'{"event_id": "b1", "event_name": '),
-        (good[0][0], b"user_x", orjson.dumps({"event_id": "b2", "event_name": "page_viewed", "event_at": "2026-02-25T00:00:00Z"})),
-        (good[0][0], b"user_x", orjson.dumps({"event_id": "b3", "event_name": "teleported", "user_id": "user_x", "event_at": "2026-02-25T00:00:00Z"})),
-        (good[0][0], b"user_x", orjson.dumps({"event_id": "b4", "event_name": "page_viewed", "user_id": "user_x", "event_at": "2099-01-01T00:00:00Z"})),
+        (
+            good[0][0],
+            b"user_x",
+            orjson.dumps(
+                {"event_id": "b2", "event_name": "page_viewed", "event_at": "2026-02-25T00:00:00Z"}
+            ),
+        ),
+        (
+            good[0][0],
+            b"user_x",
+            orjson.dumps(
+                {
+                    "event_id": "b3",
+                    "event_name": "teleported",
+                    "user_id": "user_x",
+                    "event_at": "2026-02-25T00:00:00Z",
+                }
+            ),
+        ),
+        (
+            good[0][0],
+            b"user_x",
+            orjson.dumps(
+                {
+                    "event_id": "b4",
+                    "event_name": "page_viewed",
+                    "user_id": "user_x",
+                    "event_at": "2099-01-01T00:00:00Z",
+                }
+            ),
+        ),
     ]
     records = good[:10] + bad + good[10:]
     topics = produce(broker, "dlq.", records)
@@ -133,12 +169,16 @@ def test_dead_letters_and_processor_keeps_going(broker, tmp_path):
         "timestamp_in_future",
         "unknown_event_name",
     ]
-    assert {d["value"] for d in dead if d["reason"] == "malformed_json"} == {'{"event_id": "b1", "event_name": '}
+    assert {d["value"] for d in dead if d["reason"] == "malformed_json"} == {
+        '{"event_id": "b1", "event_name": '
+    }
     assert 'journey_stream_dead_letters_total{reason="unknown_event_name"} 1' in proc.stderr
     fires, skips = expected(good)
     got_fires = {f["fire_id"] for f in read_topic(broker.bootstrap, topics.fires)}
     assert fires and got_fires == fires  # the good events after the bad ones were all evaluated
-    assert {(s["fire_id"], s["reason"]) for s in read_topic(broker.bootstrap, topics.skips)} == skips
+    assert {
+        (s["fire_id"], s["reason"]) for s in read_topic(broker.bootstrap, topics.skips)
+    } == skips
 
 
 def test_kill_9_mid_stream_loses_no_fire_and_delivers_none_twice(broker, tmp_path):
