@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = read_events(args.file or args.database, None if args.file else args.table, args.where)
     tick = None
     if records and not args.no_final_tick:
-        tick = records[-1][0] + int(args.allowed_lateness_s * 1000)
+        tick = max(r[0] for r in records) + int(args.allowed_lateness_s * 1000)
     stats = replay(
         args.bootstrap,
         topics.events,

@@ -135,6 +135,7 @@ class PartitionEngine:
         self.skip_counts: dict[tuple[str, str], int] = {}
         self.watermarks: dict[int, int] = {}
         self._arm_cache: dict[tuple[str, str], str] = {}
+        self._added_min = None
 
     # -- validation ------------------------------------------------------------------------
     def _dead(self, reason: str, raw: bytes, key: bytes | None, detail: str = "") -> Output:
@@ -192,43 +193,74 @@ class PartitionEngine:
             return [dead]
         assert event is not None
         out: list[Output] = []
-        meta = self._meta(store, partition)
-        max_seen, cursor = meta
+        # meta: latest event time seen, timer cursor, load batch of the last record, and the
+        # watermark up to which steps are decided
+        max_seen, cursor, batch, decided, next_due = self._meta(store, partition)
+        self._added_min: int | None = None
         if "tick" in event:
             self.counters.ticks += 1
             t = int(event["tick"])
+            max_seen = t if max_seen is None else max(max_seen, t)
+            batch = None
         else:
             self.counters.events += 1
             t = event["_ms"]
             user = event.get("user_id")
             name = event["event_name"]
-            wm = (max_seen if max_seen is not None else t) - self.lateness
-            if t < wm:
+            new_batch = event.get("loaded_at")
+            if batch is not None and new_batch != batch and max_seen is not None:
+                # the previous load is complete: decide what its events made due
+                cursor, decided, next_due = self._decide(
+                    store, cursor, max_seen, next_due, arrival_ms, out
+                )
+            wm = decided if decided is not None else t - self.lateness
+            if max_seen is not None and t < max_seen - self.lateness:
                 # later than the allowed lateness: still applied to steps not yet decided (as
                 # the warehouse applies any exit loaded before the decision), but a step it
                 # concerns may already be decided; counted and reported, never dropped
                 self.counters.late += 1
                 if name in self.relevant:
-                    out.append(self._late(event, raw, key, wm))
+                    out.append(self._late(event, raw, key, max_seen - self.lateness))
             if user and name in self.relevant:
                 due_now: list[list[Any]] = []
                 prefix = key or user.encode()
                 self._apply(store, prefix, user, name, t, event, wm, due_now)
                 for timer in due_now:  # a late entry whose steps are already due
                     self._fire(store, timer, arrival_ms, out)
-        if max_seen is None or t > max_seen:
-            max_seen = t
-            wm = max_seen - self.lateness
-            if cursor is None:
-                cursor = wm // BUCKET_MS
-            cursor = self._advance(store, cursor, wm, arrival_ms, out)
-            store.set(META_PREFIX, META_KEY, orjson.dumps([max_seen, cursor]))
-            self.watermarks[partition] = wm
+            max_seen = t if max_seen is None else max(max_seen, t)
+            batch = new_batch
+        if self._added_min is not None and (next_due is None or self._added_min < next_due):
+            next_due = self._added_min
+        if batch is None:
+            # records without a load stamp (a live stream) are each their own load
+            cursor, decided, next_due = self._decide(
+                store, cursor, max_seen, next_due, arrival_ms, out
+            )
+        store.set(META_PREFIX, META_KEY, orjson.dumps([max_seen, cursor, batch, decided, next_due]))
+        self.watermarks[partition] = max_seen - self.lateness
         return out
+
+    def _decide(
+        self,
+        store: Store,
+        cursor: int | None,
+        max_seen: int,
+        next_due: int | None,
+        arrival_ms: int,
+        out: list[Output],
+    ) -> tuple[int, int, int | None]:
+        """Decide every timer due at the watermark; next_due gates the bucket scan."""
+        wm = max_seen - self.lateness
+        if cursor is None:
+            cursor = wm // BUCKET_MS
+        if next_due is None or wm < next_due:
+            return cursor, wm, next_due
+        cursor, next_due = self._advance(store, cursor, wm, arrival_ms, out)
+        return cursor, wm, next_due
 
     def _meta(self, store: Store, partition: int) -> list[Any]:
         raw = store.get(META_PREFIX, META_KEY)
-        return orjson.loads(raw) if raw is not None else [None, None]
+        return orjson.loads(raw) if raw is not None else [None, None, None, None, None]
 
     def _late(self, event: dict[str, Any], raw: bytes, key: bytes | None, wm: int) -> Output:
         return Output(
@@ -364,11 +396,15 @@ class PartitionEngine:
         timers = orjson.loads(raw) if raw else []
         timers.append([due, prefix.decode(), trig.name, entry_id, step])
         store.set(TIMER_PREFIX, bkey, orjson.dumps(timers))
+        if self._added_min is None or due < self._added_min:
+            self._added_min = due
 
     def _advance(
         self, store: Store, cursor: int, wm: int, arrival_ms: int, out: list[Output]
-    ) -> int:
+    ) -> tuple[int, int]:
+        """Fire the buckets from the cursor to the watermark; returns (cursor, next due)."""
         last = wm // BUCKET_MS
+        next_due = (last + 1) * BUCKET_MS
         b = cursor
         while b <= last:
             bkey = str(b).encode()
@@ -383,10 +419,11 @@ class PartitionEngine:
                         keep.append(timer)
                 if keep:
                     store.set(TIMER_PREFIX, bkey, orjson.dumps(keep))
+                    next_due = min(next_due, keep[0][0])
                 else:
                     store.delete(TIMER_PREFIX, bkey)
             b += 1
-        return last
+        return last, next_due
 
     def _fire(self, store: Store, timer: list[Any], arrival_ms: int, out: list[Output]) -> None:
         """Decide one step at its due time: already_entered, exited, a holdout arm, or a fire."""

@@ -128,7 +128,7 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
         config.spec, config.taxonomy, config.allowed_lateness_ms, config.max_future_ms
     )
     metrics = Metrics(engine)
-    seen = [0, time.monotonic(), 0.0]
+    seen = [0, time.monotonic(), 0.0, 0.0, 0.0]  # count, last, first, cpu first, cpu last
     crash_after = config.crash_after
 
     def evaluate(
@@ -136,8 +136,10 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
     ) -> list[Output]:
         seen[0] += 1
         seen[1] = time.monotonic()
+        seen[4] = time.process_time()
         if seen[0] == 1:
             seen[2] = seen[1]
+            seen[3] = seen[4]
         if crash_after is not None and seen[0] >= crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
         store = TxStore(state._transaction)
@@ -177,9 +179,11 @@ def run(config: ProcessorConfig) -> Metrics:
     seen = app._journey_seen  # type: ignore[attr-defined]
     if seen[0]:
         busy = seen[1] - seen[2]
+        cpu = seen[4] - seen[3]
         print(
             f"records {seen[0]}; first record {seen[2] - started:.1f} s after start; "
-            f"{busy:.1f} s from first to last record ({seen[0] / max(busy, 1e-9):,.0f} records/s)",
+            f"{busy:.3f} s from first to last record ({seen[0] / max(busy, 1e-9):,.0f} records/s); "
+            f"{cpu:.3f} CPU s ({seen[0] / max(cpu, 1e-9):,.0f} records per CPU second)",
             file=sys.stderr,
         )
     return metrics

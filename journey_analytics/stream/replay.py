@@ -45,20 +45,23 @@ def read_events(source: str, table: str | None = None, where: str | None = None)
     ts_col = "event_at" if "event_at" in cols else "event_timestamp"
     anon = "anonymous_id" if "anonymous_id" in cols else "null"
     props = "properties" if "properties" in cols else "null"
+    loaded = (
+        "strftime(loaded_at::timestamp, '%Y-%m-%dT%H:%M:%S.%fZ')" if "loaded_at" in cols else "null"
+    )
     filt = f"where {where}" if where else ""
     rows = con.sql(
         f"""
         select
             epoch_ms({ts_col}::timestamp) as ms,
             event_id::varchar, event_name::varchar, user_id::varchar,
-            {anon}::varchar, {props}::varchar
+            {anon}::varchar, {props}::varchar, {loaded}
         from {relation} {filt}
-        order by ms, event_id
+        order by {"loaded_at, " if "loaded_at" in cols else ""}ms, event_id
         """
     ).fetchall()
     con.close()
     out = []
-    for ms, event_id, name, user, anonymous, properties in rows:
+    for ms, event_id, name, user, anonymous, properties, loaded_at in rows:
         try:
             props_obj: Any = orjson.loads(properties) if properties else {}
         except orjson.JSONDecodeError:
@@ -71,6 +74,8 @@ def read_events(source: str, table: str | None = None, where: str | None = None)
             "anonymous_id": anonymous,
             "properties": props_obj,
         }
+        if loaded_at is not None:
+            value["loaded_at"] = loaded_at
         key = user or anonymous
         out.append((int(ms), key.encode() if key else None, orjson.dumps(value)))
     return out

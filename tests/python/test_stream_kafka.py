@@ -20,7 +20,6 @@ from pathlib import Path
 import orjson
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from stream_events import TAXONOMY_EXTRA, synthetic_events
 
 from journey_analytics.stream.broker import TansuBroker, create_topics
 from journey_analytics.stream.deliver import Deliverer
@@ -28,6 +27,7 @@ from journey_analytics.stream.engine import evaluate_offline, tick_record
 from journey_analytics.stream.processor import Topics, load_taxonomy
 from journey_analytics.stream.replay import replay
 from journey_analytics.stream.spec import load_spec_file
+from journey_analytics.stream.synthetic import TAXONOMY_EXTRA, synthetic_events
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(__file__).parent / "fixtures" / "stream" / "trigger_spec.json"

@@ -1,4 +1,4 @@
-"""Synthetic canonical events for the stream tests: loan stalls, carts, sign-ups, trials.
+"""Synthetic canonical events (tests, benchmark): loan stalls, carts, sign-ups, trials.
 
 Deterministic (seeded). Each user gets one scenario; whether the absence window is broken is
 drawn per user, so the stream must both fire and exit. Returns (event_ms, key, value) tuples in
