@@ -19,11 +19,13 @@ both. Semantics (the warehouse is the reference, docs/stream.md):
   one that arrived late inside the allowed lateness), 'global_control', 'holdout' (arms from the
   shared hash), else a fire. Skips are records with the reason, like fct_trigger_skips.
 - State: per user (prefix = message key) one record; per partition a meta record (max event
-  time, timer cursor) and timer buckets by due minute.
+  time, minutes that hold timers, load batch, decided watermark, next due time) and timer
+  buckets by due minute.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,8 +48,10 @@ TICK_KEY = b"__tick__"
 
 
 class Store(Protocol):
-    def get(self, prefix: bytes, key: bytes) -> bytes | None: ...
-    def set(self, prefix: bytes, key: bytes, value: bytes) -> None: ...
+    """Key-value state of one partition; values are JSON-able Python objects."""
+
+    def get(self, prefix: bytes, key: bytes) -> Any: ...
+    def set(self, prefix: bytes, key: bytes, value: Any) -> None: ...
     def delete(self, prefix: bytes, key: bytes) -> None: ...
 
 
@@ -55,12 +59,12 @@ class DictStore:
     """In-memory store for tests and offline evaluation."""
 
     def __init__(self) -> None:
-        self.data: dict[tuple[bytes, bytes], bytes] = {}
+        self.data: dict[tuple[bytes, bytes], Any] = {}
 
-    def get(self, prefix: bytes, key: bytes) -> bytes | None:
+    def get(self, prefix: bytes, key: bytes) -> Any:
         return self.data.get((prefix, key))
 
-    def set(self, prefix: bytes, key: bytes, value: bytes) -> None:
+    def set(self, prefix: bytes, key: bytes, value: Any) -> None:
         self.data[(prefix, key)] = value
 
     def delete(self, prefix: bytes, key: bytes) -> None:
@@ -136,6 +140,7 @@ class PartitionEngine:
         self.watermarks: dict[int, int] = {}
         self._arm_cache: dict[tuple[str, str], str] = {}
         self._added_min = None
+        self._new_buckets = set()
 
     # -- validation ------------------------------------------------------------------------
     def _dead(self, reason: str, raw: bytes, key: bytes | None, detail: str = "") -> Output:
@@ -193,9 +198,10 @@ class PartitionEngine:
             return [dead]
         assert event is not None
         out: list[Output] = []
-        # meta: latest event time seen, timer cursor, load batch of the last record, and the
-        # watermark up to which steps are decided
-        max_seen, cursor, batch, decided, next_due = self._meta(store, partition)
+        # meta: latest event time seen, due minutes that hold timers (sorted), load batch of the
+        # last record, the watermark up to which steps are decided, the earliest due time
+        max_seen, buckets, batch, decided, next_due = self._meta(store, partition)
+        self._new_buckets: set[int] = set()
         self._added_min: int | None = None
         if "tick" in event:
             self.counters.ticks += 1
@@ -210,8 +216,8 @@ class PartitionEngine:
             new_batch = event.get("loaded_at")
             if batch is not None and new_batch != batch and max_seen is not None:
                 # the previous load is complete: decide what its events made due
-                cursor, decided, next_due = self._decide(
-                    store, cursor, max_seen, next_due, arrival_ms, out
+                buckets, decided, next_due = self._decide(
+                    store, buckets, max_seen, next_due, arrival_ms, out
                 )
             wm = decided if decided is not None else t - self.lateness
             if max_seen is not None and t < max_seen - self.lateness:
@@ -231,36 +237,40 @@ class PartitionEngine:
             batch = new_batch
         if self._added_min is not None and (next_due is None or self._added_min < next_due):
             next_due = self._added_min
+        if self._new_buckets:
+            buckets = buckets or []
+            for b in self._new_buckets:
+                i = bisect.bisect_left(buckets, b)
+                if i == len(buckets) or buckets[i] != b:
+                    buckets.insert(i, b)
         if batch is None:
             # records without a load stamp (a live stream) are each their own load
-            cursor, decided, next_due = self._decide(
-                store, cursor, max_seen, next_due, arrival_ms, out
+            buckets, decided, next_due = self._decide(
+                store, buckets, max_seen, next_due, arrival_ms, out
             )
-        store.set(META_PREFIX, META_KEY, orjson.dumps([max_seen, cursor, batch, decided, next_due]))
+        store.set(META_PREFIX, META_KEY, [max_seen, buckets, batch, decided, next_due])
         self.watermarks[partition] = max_seen - self.lateness
         return out
 
     def _decide(
         self,
         store: Store,
-        cursor: int | None,
+        buckets: list[int] | None,
         max_seen: int,
         next_due: int | None,
         arrival_ms: int,
         out: list[Output],
-    ) -> tuple[int, int, int | None]:
+    ) -> tuple[list[int], int, int | None]:
         """Decide every timer due at the watermark; next_due gates the bucket scan."""
         wm = max_seen - self.lateness
-        if cursor is None:
-            cursor = wm // BUCKET_MS
-        if next_due is None or wm < next_due:
-            return cursor, wm, next_due
-        cursor, next_due = self._advance(store, cursor, wm, arrival_ms, out)
-        return cursor, wm, next_due
+        if not buckets or next_due is None or wm < next_due:
+            return buckets or [], wm, next_due
+        buckets, next_due = self._advance(store, buckets, wm, arrival_ms, out)
+        return buckets, wm, next_due
 
     def _meta(self, store: Store, partition: int) -> list[Any]:
-        raw = store.get(META_PREFIX, META_KEY)
-        return orjson.loads(raw) if raw is not None else [None, None, None, None, None]
+        meta = store.get(META_PREFIX, META_KEY)
+        return list(meta) if meta is not None else [None, None, None, None, None]
 
     def _late(self, event: dict[str, Any], raw: bytes, key: bytes | None, wm: int) -> Output:
         return Output(
@@ -296,8 +306,7 @@ class PartitionEngine:
         wm: int,
         due_now: list[list[Any]],
     ) -> None:
-        raw_state = store.get(prefix, USER_KEY)
-        st: dict[str, Any] = orjson.loads(raw_state) if raw_state else {}
+        st: dict[str, Any] = store.get(prefix, USER_KEY) or {}
         journeys: dict[str, list[list[Any]]] = st.setdefault("j", {})
         props = event.get("properties") or {}
         if isinstance(props, str):
@@ -324,7 +333,7 @@ class PartitionEngine:
                 changed = True
         if changed:
             st["j"] = {k: v for k, v in journeys.items() if v}
-            store.set(prefix, USER_KEY, orjson.dumps(st))
+            store.set(prefix, USER_KEY, st)
 
     @staticmethod
     def _match_value(trig: Trigger, props: Mapping[str, Any]) -> str | None:
@@ -392,38 +401,36 @@ class PartitionEngine:
         self, store: Store, due: int, prefix: bytes, trig: Trigger, entry_id: str, step: int
     ) -> None:
         bkey = str(due // BUCKET_MS).encode()
-        raw = store.get(TIMER_PREFIX, bkey)
-        timers = orjson.loads(raw) if raw else []
+        timers = list(store.get(TIMER_PREFIX, bkey) or [])
         timers.append([due, prefix.decode(), trig.name, entry_id, step])
-        store.set(TIMER_PREFIX, bkey, orjson.dumps(timers))
+        store.set(TIMER_PREFIX, bkey, timers)
+        self._new_buckets.add(due // BUCKET_MS)
         if self._added_min is None or due < self._added_min:
             self._added_min = due
 
     def _advance(
-        self, store: Store, cursor: int, wm: int, arrival_ms: int, out: list[Output]
-    ) -> tuple[int, int]:
-        """Fire the buckets from the cursor to the watermark; returns (cursor, next due)."""
-        last = wm // BUCKET_MS
-        next_due = (last + 1) * BUCKET_MS
-        b = cursor
-        while b <= last:
+        self, store: Store, buckets: list[int], wm: int, arrival_ms: int, out: list[Output]
+    ) -> tuple[list[int], int | None]:
+        """Fire the timers due by the watermark; returns (buckets left, next due time)."""
+        split = bisect.bisect_right(buckets, wm // BUCKET_MS)
+        due_buckets, left = buckets[:split], buckets[split:]
+        next_due = left[0] * BUCKET_MS if left else None
+        for b in due_buckets:
             bkey = str(b).encode()
-            raw = store.get(TIMER_PREFIX, bkey)
-            if raw:
-                timers = orjson.loads(raw)
-                keep = []
-                for timer in sorted(timers):
-                    if timer[0] <= wm:
-                        self._fire(store, timer, arrival_ms, out)
-                    else:
-                        keep.append(timer)
-                if keep:
-                    store.set(TIMER_PREFIX, bkey, orjson.dumps(keep))
-                    next_due = min(next_due, keep[0][0])
+            timers = store.get(TIMER_PREFIX, bkey) or []
+            keep = []
+            for timer in sorted(timers):
+                if timer[0] <= wm:
+                    self._fire(store, timer, arrival_ms, out)
                 else:
-                    store.delete(TIMER_PREFIX, bkey)
-            b += 1
-        return last, next_due
+                    keep.append(timer)
+            if keep:  # only the watermark's own minute can be partly due
+                store.set(TIMER_PREFIX, bkey, keep)
+                left.insert(0, b)
+                next_due = keep[0][0]
+            else:
+                store.delete(TIMER_PREFIX, bkey)
+        return left, next_due
 
     def _fire(self, store: Store, timer: list[Any], arrival_ms: int, out: list[Output]) -> None:
         """Decide one step at its due time: already_entered, exited, a holdout arm, or a fire."""
@@ -432,10 +439,9 @@ class PartitionEngine:
         if trig is None:
             return
         prefix = user.encode()
-        raw = store.get(prefix, USER_KEY)
-        if not raw:
+        st = store.get(prefix, USER_KEY)
+        if not st:
             return
-        st = orjson.loads(raw)
         journeys = st.get("j", {}).get(tname, [])
         for jour in journeys:
             if jour[1] != entry_id:
@@ -466,7 +472,7 @@ class PartitionEngine:
                 journeys.remove(jour)
             if not journeys:
                 st["j"].pop(tname, None)
-            store.set(prefix, USER_KEY, orjson.dumps(st))
+            store.set(prefix, USER_KEY, st)
             return
 
     def _arm(self, trig: Trigger, user: str) -> str:
