@@ -76,3 +76,14 @@ publish: setup
 scheduled-build: setup sample
 	$(BIN)/dbt build --exclude-resource-type unit_test
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+# Real-time journey triggers on Kafka (docs/stream.md). `stream`: a local Tansu broker, the
+# processor, the replay producer (fct_events if built, else synthetic events) and fires as they
+# happen; `bench-stream`: events/s per process and stall-fire latency, one and two processes.
+.PHONY: stream bench-stream
+
+stream: setup
+	$(BIN)/python scripts/stream_demo.py
+
+bench-stream: setup
+	$(BIN)/python scripts/stream_bench.py

@@ -59,6 +59,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--exactly-once", action="store_true", help="Kafka transactions (production Kafka only)"
     )
+    parser.add_argument(
+        "--kafka-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="librdkafka setting for consumer and producer, repeatable "
+        "(security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.username=..., ...)",
+    )
     parser.add_argument("--crash-after", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -96,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             idle_exit_s=args.idle_exit_s,
             crash_after=args.crash_after,
             exactly_once=args.exactly_once,
+            kafka_config=dict(kv.split("=", 1) for kv in args.kafka_config),
         )
     )
     print(metrics.render(), file=sys.stderr)

@@ -53,7 +53,7 @@ class Deliverer:
         on_deliver: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.topic = topic
-        self.db = sqlite3.connect(str(db_path))
+        self.db = sqlite3.connect(str(db_path), check_same_thread=False)
         self.db.executescript(SCHEMA)
         self.on_deliver = on_deliver
         self.stats = DeliveryStats()

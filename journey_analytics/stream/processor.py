@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +130,16 @@ class ProcessorConfig:
     idle_exit_s: float | None = None
     crash_after: int | None = None  # SIGKILL itself after this many input records (crash tests)
     exactly_once: bool = False
+    kafka_config: dict[str, str] = field(default_factory=dict)  # security.protocol, sasl.*, ...
 
 
 def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
-    consumer_extra = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
+    consumer_extra: dict[str, Any] = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
     producer_extra: dict[str, Any] = {}
     if config.test_broker:
         producer_extra = {"batch.num.messages": 1, "linger.ms": 0}
+    consumer_extra.update(config.kafka_config)
+    producer_extra.update(config.kafka_config)
     app = Application(
         broker_address=config.bootstrap,
         consumer_group=config.group,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -301,8 +302,11 @@ def extract_json(output: str) -> str:
     return output[start : end + 1]
 
 
-def spec_from_dbt(project_dir: str | Path = ".", dbt: str = "dbt") -> TriggerSpec:
+def spec_from_dbt(project_dir: str | Path = ".", dbt: str | None = None) -> TriggerSpec:
     """Run ``dbt run-operation print_trigger_spec`` in the project and read what it prints."""
+    if dbt is None:
+        beside = Path(sys.executable).parent / "dbt"
+        dbt = str(beside) if beside.exists() else "dbt"
     proc = subprocess.run(
         [dbt, "--quiet", "run-operation", "print_trigger_spec"],
         cwd=project_dir,
