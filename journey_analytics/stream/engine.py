@@ -233,7 +233,12 @@ class PartitionEngine:
                 self._apply(store, prefix, user, name, t, event, wm, due_now)
                 for timer in due_now:  # a late entry whose steps are already due
                     self._fire(store, timer, arrival_ms, out)
-            max_seen = t if max_seen is None else max(max_seen, t)
+            if max_seen is None or t > max_seen:
+                # as in the warehouse, an event stamped after its own load (a clock ahead)
+                # does not move the watermark
+                loaded_ms = parse_time_ms(new_batch) if new_batch is not None else None
+                if loaded_ms is None or t <= loaded_ms:
+                    max_seen = t
             batch = new_batch
         if self._added_min is not None and (next_due is None or self._added_min < next_due):
             next_due = self._added_min
@@ -243,13 +248,14 @@ class PartitionEngine:
                 i = bisect.bisect_left(buckets, b)
                 if i == len(buckets) or buckets[i] != b:
                     buckets.insert(i, b)
-        if batch is None:
+        if batch is None and max_seen is not None:
             # records without a load stamp (a live stream) are each their own load
             buckets, decided, next_due = self._decide(
                 store, buckets, max_seen, next_due, arrival_ms, out
             )
         store.set(META_PREFIX, META_KEY, [max_seen, buckets, batch, decided, next_due])
-        self.watermarks[partition] = max_seen - self.lateness
+        if max_seen is not None:
+            self.watermarks[partition] = max_seen - self.lateness
         return out
 
     def _decide(

@@ -20,7 +20,7 @@ and the key)::
                              "op": "eq", "value": "paystub"}],
                   "where_columns": []},
         "exit": {"events": ["document_upload_completed"], "match_property": "loan_id"},
-        "steps": [{"number": 1, "name": "stall_help", "offset_seconds": 120,
+        "steps": [{"number": 1, "name": "chatbot_help", "offset_seconds": 120,
                    "channel": "chatbot", "payload": {"article_id": "paystub_help"}}],
         "holdout": {"share": 0.5, "salt": "loan_paystub_stall"},
         "reentry": {"policy": "every", "seconds": 86400},

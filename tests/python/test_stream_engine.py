@@ -87,7 +87,7 @@ def test_stall_fires_when_watermark_passes_window_end():
     assert len(outputs) == 1
     fire = outputs[0]
     assert fire.kind == "fire"
-    assert fire.value["fire_id"] == md5(f"loan_paystub_stall|stall_help|{user}|e1")
+    assert fire.value["fire_id"] == md5(f"loan_paystub_stall|chatbot_help|{user}|e1")
     assert fire.key == fire.value["fire_id"]
     assert fire.value["condition_true_at"] == "2026-03-01T10:02:00.000Z"
     assert fire.value["arm"] == "treatment"
@@ -201,7 +201,7 @@ def test_multi_step_trial_exits_on_login_after_first_step():
     user = users_in("trial_disengaged", 0.1, control=False)[0]
     outputs, _ = run(
         [
-            event_record(user, "trial_started", "2026-03-01T00:00:00Z", "t0"),
+            event_record(user, "trial_started", "2026-03-01T00:00:00Z", "t0", {"plan": "pro"}),
             event_record(user, "user_logged_in", "2026-03-05T00:00:00Z", "l1"),  # day 4
             other("x", "2026-03-20T00:00:00Z", "z"),
         ]
@@ -210,7 +210,7 @@ def test_multi_step_trial_exits_on_login_after_first_step():
     assert got == [
         ("fire", "case_study", None),
         ("skip", "demo_offer", "exited"),
-        ("skip", "final_discount", "exited"),
+        ("skip", "discount", "exited"),
     ]
 
 
