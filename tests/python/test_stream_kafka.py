@@ -100,7 +100,8 @@ def read_topic(bootstrap: str, topic: str) -> list[dict]:
 
 def expected(records: list[tuple]) -> tuple[set[str], set[tuple[str, str]]]:
     recs = [(k, v) for _ms, k, v in records] + [tick_record(records[-1][0] + CLOSE_ALL_MS)]
-    outs, _ = evaluate_offline(SPEC, recs, TAXONOMY, 10_000, now_ms=lambda: 4_000_000_000_000)
+    lateness = SPEC.allowed_lateness_seconds * 1000
+    outs, _ = evaluate_offline(SPEC, recs, TAXONOMY, lateness, now_ms=lambda: 4_000_000_000_000)
     fires = {o.value["fire_id"] for o in outs if o.kind == "fire"}
     skips = {(o.value["fire_id"], o.value["reason"]) for o in outs if o.kind == "skip"}
     return fires, skips
