@@ -108,17 +108,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         tick = max(r[0] for r in records) + 86_400_000 * 30  # close every window the data opened
         replay(broker.bootstrap, topics.events, records, 2, speed=args.speed, final_tick_ms=tick)
         last_fire[0] = time.monotonic()
-        while time.monotonic() - last_fire[0] < args.quiet_after_s:
-            time.sleep(0.5)
-        try:
-            text = (
-                urllib.request.urlopen(f"http://127.0.0.1:{args.metrics_port}/metrics", timeout=5)
-                .read()
-                .decode()
-            )
-            print(text, file=sys.stderr)
-        except OSError as exc:
-            print(f"metrics not reachable: {exc}", file=sys.stderr)
+        url = f"http://127.0.0.1:{args.metrics_port}/metrics"
+        text = ""
+        while True:  # until the processor has caught up and no fire came for a while
+            time.sleep(1.0)
+            try:
+                text = urllib.request.urlopen(url, timeout=5).read().decode()
+            except OSError:
+                continue
+            lags = [
+                float(line.split()[-1])
+                for line in text.splitlines()
+                if line.startswith("journey_stream_consumer_lag{")
+            ]
+            if lags and sum(lags) == 0 and time.monotonic() - last_fire[0] > args.quiet_after_s:
+                break
+        print(text, file=sys.stderr)
         stop.set()
         thread.join(5)
         processor.terminate()

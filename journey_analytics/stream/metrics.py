@@ -61,7 +61,7 @@ class Metrics:
         metric(
             "journey_stream_late_events_total",
             "counter",
-            "Events later than the allowed lateness (reported, not applied).",
+            "Events later than the allowed lateness (reported; applied to undecided steps only).",
             [("", c.late)],
         )
         metric(
