@@ -190,6 +190,10 @@ def test_a_changed_rule_on_the_stream_side_is_caught(warehouse: dict[str, Any]) 
     want = expected(warehouse["decisions"])
     assert offline(spec, warehouse["rows"]) == want  # the in-memory engine agrees too
     loan = next(t for t in spec.triggers if t.name == "loan_paystub_stall")
-    longer = dataclasses.replace(loan.steps[0], after_seconds=loan.steps[0].after_seconds * 5)
-    changed = spec.with_trigger(dataclasses.replace(loan, steps=(longer,)))
-    assert offline(changed, warehouse["rows"]) != want
+    assert loan.holdout_share == 0.5
+    # the A/B split changed on the stream side only: 20% control instead of 50%
+    changed = spec.with_trigger(dataclasses.replace(loan, holdout_share=0.2))
+    got = offline(changed, warehouse["rows"])
+    assert got != want
+    # the same decisions, caught by a different arm (and reason) of the loan's users
+    assert {fid for fid, _, _ in want - got} == {fid for fid, _, _ in got - want}
