@@ -52,7 +52,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--taxonomy", default=None, help="taxonomy CSV (default: the package seed)")
     parser.add_argument("--extra-events", default="", help="comma-separated extra canonical names")
     parser.add_argument("--no-taxonomy-check", action="store_true", help="accept any event name")
-    parser.add_argument("--commit-interval-s", type=float, default=1.0)
+    parser.add_argument(
+        "--commit-interval-s", type=float, default=5.0, help="checkpoint (state + offsets) interval"
+    )
     parser.add_argument("--metrics-port", type=int, default=None, help="serve /metrics here")
     parser.add_argument("--idle-exit-s", type=float, default=None, help="exit after this idle time")
     parser.add_argument("--test-broker", action="store_true", help="Tansu workarounds (tests)")

@@ -124,7 +124,7 @@ class ProcessorConfig:
     partitions: int = 2
     allowed_lateness_ms: int = 10_000
     max_future_ms: int = 3_600_000
-    commit_interval_s: float = 1.0
+    commit_interval_s: float = 5.0
     test_broker: bool = False  # one-message producer batches (Tansu changelog workaround)
     metrics_port: int | None = None
     idle_exit_s: float | None = None
