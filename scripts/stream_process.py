@@ -19,7 +19,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from journey_analytics.stream.processor import ProcessorConfig, Topics, load_taxonomy, run
+from journey_analytics.stream.engine import load_suppressions
+from journey_analytics.stream.processor import (
+    SUPPRESSIONS_SEED,
+    ProcessorConfig,
+    Topics,
+    load_taxonomy,
+    run,
+)
 from journey_analytics.stream.spec import load_spec_file, spec_from_dbt
 
 
@@ -69,6 +76,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="librdkafka setting for consumer and producer, repeatable "
         "(security.protocol=SASL_SSL, sasl.mechanism=PLAIN, sasl.username=..., ...)",
     )
+    parser.add_argument(
+        "--suppressions",
+        default=None,
+        help="CSV user_id,list,added_at of suppressed users (default: the seed "
+        "journey_trigger_suppressions when present); read at start-up",
+    )
     parser.add_argument("--crash-after", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -83,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.allowed_lateness_s is None
         else args.allowed_lateness_s
     )
+    supp = args.suppressions or (SUPPRESSIONS_SEED if SUPPRESSIONS_SEED.exists() else None)
     extra = [e for e in args.extra_events.split(",") if e]
     taxonomy = (
         None
@@ -107,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             crash_after=args.crash_after,
             exactly_once=args.exactly_once,
             kafka_config=dict(kv.split("=", 1) for kv in args.kafka_config),
+            suppressions=load_suppressions(supp) if supp else {},
         )
     )
     print(metrics.render(), file=sys.stderr)

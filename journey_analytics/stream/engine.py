@@ -16,7 +16,8 @@ both. Semantics (the warehouse is the reference, docs/stream.md):
 - Step k of an entry at t0 is due at ``T = t0 + offset_k`` and decided when the watermark
   reaches T, in the warehouse's order: 'already_entered' (entry not accepted), 'exited' (an
   exit event, with the same match_property value when declared, at a time in (t0, T], also
-  one that arrived late inside the allowed lateness), 'global_control', 'holdout' (arms from the
+  one that arrived late inside the allowed lateness), 'suppressed' (on a suppression list added
+  at or before T), 'global_control', 'holdout' (arms from the
   shared hash), else a fire. Skips are records with the reason, like fct_trigger_skips.
 - State: per user (prefix = message key) one record; per partition a meta record (max event
   time, minutes that hold timers, load batch, decided watermark, next due time) and timer
@@ -26,10 +27,12 @@ both. Semantics (the warehouse is the reference, docs/stream.md):
 from __future__ import annotations
 
 import bisect
+import csv
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -118,8 +121,10 @@ class PartitionEngine:
         allowed_lateness_ms: int = 10_000,
         max_future_ms: int = 3_600_000,
         now_ms: Any = None,
+        suppressions: Mapping[str, int] | None = None,
     ) -> None:
         self.spec = spec
+        self.suppressions = dict(suppressions or {})  # user id -> earliest added_at (epoch ms)
         self.triggers: dict[str, Trigger] = {t.name: t for t in spec.streamable}
         self.taxonomy = frozenset(taxonomy) if taxonomy is not None else None
         self.lateness = int(allowed_lateness_ms)
@@ -439,8 +444,8 @@ class PartitionEngine:
         return left, next_due
 
     def _fire(self, store: Store, timer: list[Any], arrival_ms: int, out: list[Output]) -> None:
-        """Decide one step at its due time: already_entered, exited, a holdout arm, or a fire."""
-        _due, user, tname, entry_id, step = timer
+        """Decide one step at its due time: already_entered, exited, suppressed, an arm, or fire."""
+        due, user, tname, entry_id, step = timer
         trig = self.triggers.get(tname)
         if trig is None:
             return
@@ -459,6 +464,8 @@ class PartitionEngine:
                     reason: str | None = "already_entered"
                 elif marks[step] == EXITED:
                     reason = "exited"
+                elif self._suppressed(user, due):
+                    reason = "suppressed"
                 elif arm == "global_control":
                     reason = "global_control"
                 elif arm == "control":
@@ -480,6 +487,11 @@ class PartitionEngine:
                 st["j"].pop(tname, None)
             store.set(prefix, USER_KEY, st)
             return
+
+    def _suppressed(self, user: str, due: int) -> bool:
+        """On a suppression list (any list) added at or before the step's due time."""
+        added = self.suppressions.get(user)
+        return added is not None and due >= added
 
     def _arm(self, trig: Trigger, user: str) -> str:
         key = (trig.name, user)
@@ -542,9 +554,12 @@ def evaluate_offline(
     taxonomy: Iterable[str] | None = None,
     allowed_lateness_ms: int = 10_000,
     now_ms: Any = None,
+    suppressions: Mapping[str, int] | None = None,
 ) -> tuple[list[Output], PartitionEngine]:
     """Run the engine over (key, value) records of one partition in memory (tests, tools)."""
-    engine = PartitionEngine(spec, taxonomy, allowed_lateness_ms, now_ms=now_ms)
+    engine = PartitionEngine(
+        spec, taxonomy, allowed_lateness_ms, now_ms=now_ms, suppressions=suppressions
+    )
     store = DictStore()
     outputs: list[Output] = []
     for key, value in records:
@@ -576,3 +591,17 @@ def event_record(
 def tick_record(at_ms: int) -> tuple[bytes, bytes]:
     """A watermark tick: advances the partition's event time without being an event."""
     return TICK_KEY, orjson.dumps({"tick": at_ms})
+
+
+def load_suppressions(path: str | Path) -> dict[str, int]:
+    """user id -> earliest added_at (epoch ms) from a CSV with columns user_id, list, added_at
+    (the warehouse's seed journey_trigger_suppressions; every list suppresses every trigger)."""
+    out: dict[str, int] = {}
+    with open(path, newline="") as handle:
+        for i, row in enumerate(csv.DictReader(handle), start=2):
+            added = parse_time_ms(row.get("added_at"))
+            user = row.get("user_id")
+            if not user or added is None:
+                raise ValueError(f"{path}, line {i}: needs user_id and an added_at time, got {row}")
+            out[user] = min(added, out.get(user, added))
+    return out

@@ -32,6 +32,7 @@ from journey_analytics.stream.spec import TriggerSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 TAXONOMY_SEED = ROOT / "seeds" / "journey_event_taxonomy.csv"
+SUPPRESSIONS_SEED = ROOT / "seeds" / "journey_trigger_suppressions.csv"
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class ProcessorConfig:
     crash_after: int | None = None  # SIGKILL itself after this many input records (crash tests)
     exactly_once: bool = False
     kafka_config: dict[str, str] = field(default_factory=dict)  # security.protocol, sasl.*, ...
+    suppressions: dict[str, int] = field(default_factory=dict)  # user id -> added_at (ms)
 
 
 def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
@@ -171,7 +173,11 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
         )
     }
     engine = PartitionEngine(
-        config.spec, config.taxonomy, config.allowed_lateness_ms, config.max_future_ms
+        config.spec,
+        config.taxonomy,
+        config.allowed_lateness_ms,
+        config.max_future_ms,
+        suppressions=config.suppressions,
     )
     metrics = Metrics(engine)
     # records, last wall time, first wall time, CPU time at the first and the latest 1024th record

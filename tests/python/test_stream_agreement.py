@@ -5,9 +5,9 @@ fixture (tests/python/trigger_fixture.py, expected values worked out by hand the
 engine reads the spec the warehouse prints (`print_trigger_spec`, unchanged) and the same events
 in arrival (load) order. The two are compared one by one on (fire id, arm, reason).
 
-What the stream does not apply yet (suppression lists, frequency caps, priority arbitration,
-quiet hours) is stated here: the warehouse's 'suppressed', 'capped', 'lower_priority' and
-'quiet_hours' skips are fires on the stream, and the test asserts exactly that, no more.
+What the stream does not apply yet (frequency caps, priority arbitration, quiet hours) is stated
+here: the warehouse's 'capped', 'lower_priority' and 'quiet_hours' skips are fires on the
+stream, and the test asserts exactly that, no more. Suppression lists are read from the same CSV.
 A negative control (one rule changed on the stream side only) must be caught.
 """
 
@@ -22,13 +22,18 @@ from typing import Any
 import orjson
 import pytest
 
-from journey_analytics.stream.engine import evaluate_offline, parse_time_ms, tick_record
+from journey_analytics.stream.engine import (
+    evaluate_offline,
+    load_suppressions,
+    parse_time_ms,
+    tick_record,
+)
 from journey_analytics.stream.spec import TriggerSpec, extract_json, load_spec
 
 fx = pytest.importorskip("trigger_fixture", reason="needs the warehouse triggers (branch triggers)")
 harness = pytest.importorskip("dbt_harness")
 
-NOT_ON_STREAM = {"suppressed", "capped", "lower_priority", "quiet_hours"}
+NOT_ON_STREAM = {"capped", "lower_priority", "quiet_hours"}
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +60,17 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     spec = load_spec(extract_json(out.getvalue()))
     fires = project.query("select fire_id, arm, 'fired' from fct_trigger_fires")
     skips = project.query("select fire_id, arm, skip_reason from fct_trigger_skips")
-    return {"rows": rows, "spec": spec, "decisions": set(fires) | set(skips)}
+    return {
+        "rows": rows,
+        "spec": spec,
+        "decisions": set(fires) | set(skips),
+        "suppressions": load_suppressions(root / "suppressions.csv"),  # as the warehouse reads
+    }
 
 
-def stream_decisions(spec: TriggerSpec, rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+def stream_decisions(
+    spec: TriggerSpec, rows: list[dict[str, Any]], suppressions: dict[str, int]
+) -> set[tuple[str, str, str]]:
     """The stream engine over the events in the order they arrived (loaded_at).
 
     Each record carries its load stamp, so the stream decides at load boundaries as the
@@ -85,6 +97,7 @@ def stream_decisions(spec: TriggerSpec, rows: list[dict[str, Any]]) -> set[tuple
         taxonomy=None,
         allowed_lateness_ms=spec.allowed_lateness_seconds * 1000,
         now_ms=lambda: latest,
+        suppressions=suppressions,
     )
     return {
         (o.value["fire_id"], o.value["arm"], o.value.get("reason") or "fired")
@@ -98,12 +111,19 @@ def test_stream_agrees_with_warehouse_one_by_one(warehouse: dict[str, Any]) -> N
         (fid, arm, "fired" if reason in NOT_ON_STREAM else reason)
         for fid, arm, reason in warehouse["decisions"]
     }
-    got = stream_decisions(warehouse["spec"], warehouse["rows"])
+    got = stream_decisions(warehouse["spec"], warehouse["rows"], warehouse["suppressions"])
     assert sorted(got - expected) == []
     assert sorted(expected - got) == []
     reasons = {reason for _, _, reason in got}
     # the comparison covers every reason the stream decides, so it is not vacuous
-    assert {"fired", "exited", "already_entered", "holdout", "global_control"} <= reasons
+    assert {
+        "fired",
+        "exited",
+        "already_entered",
+        "suppressed",
+        "holdout",
+        "global_control",
+    } <= reasons
 
 
 def test_a_changed_rule_on_one_side_is_caught(warehouse: dict[str, Any]) -> None:
@@ -117,7 +137,7 @@ def test_a_changed_rule_on_one_side_is_caught(warehouse: dict[str, Any]) -> None
         (fid, arm, "fired" if reason in NOT_ON_STREAM else reason)
         for fid, arm, reason in warehouse["decisions"]
     }
-    got = stream_decisions(changed, warehouse["rows"])
+    got = stream_decisions(changed, warehouse["rows"], warehouse["suppressions"])
     missing = expected - got
     assert missing, "the comparison must catch a changed rule"
     # what it catches is the cart entries between 150 and 249 that the stream now ignores

@@ -369,3 +369,22 @@ def test_spec_errors_name_trigger_and_key():
         )
     with pytest.raises(SpecError, match="spec_version 2"):
         load_spec({"spec_version": 2, "triggers": []})
+
+
+def test_suppression_list_added_before_the_due_time():
+    early, late = TREATED[0], TREATED[1]
+    supp = {early: 1_772_358_000_000, late: 1_772_359_000_000}  # 09:40:00 and 09:56:40 UTC
+    outputs, _ = evaluate_offline(
+        SPEC,
+        [
+            loan_started(early, "2026-03-01T09:50:00Z", "a"),  # due 09:52: listed at 09:40
+            loan_started(late, "2026-03-01T09:50:00Z", "b"),  # due 09:52: listed only at 09:56:40
+            other("x", "2026-03-01T11:00:00Z", "z"),
+        ],
+        TAXONOMY,
+        10_000,
+        now_ms=lambda: NOW,
+        suppressions=supp,
+    )
+    got = {o.value["entry_event_id"]: (o.kind, o.value.get("reason")) for o in outputs}
+    assert got == {"a": ("skip", "suppressed"), "b": ("fire", None)}

@@ -5,7 +5,7 @@ event-entry triggers declared in dbt_project.yml: cart, sign-up, trial, loan). I
 rows are replayed, in load order and keyed by user id, into a Tansu broker that this test starts
 on loopback and stops; the processor (scripts/stream_process.py) reads the spec printed by
 `print_trigger_spec`. Fires and skips are compared one by one on (fire id, arm, reason); the
-warehouse's suppressed / capped / quiet_hours / lower_priority skips are fires on the stream
+warehouse's capped / quiet_hours / lower_priority skips are fires on the stream
 (docs/stream.md, "Not applied on the stream yet"). A negative control (a changed rule on the
 stream side) must be caught.
 """
@@ -24,8 +24,13 @@ import orjson
 import pytest
 
 from journey_analytics.stream.broker import TansuBroker, create_topics
-from journey_analytics.stream.engine import evaluate_offline, parse_time_ms, tick_record
-from journey_analytics.stream.processor import Topics, load_taxonomy
+from journey_analytics.stream.engine import (
+    evaluate_offline,
+    load_suppressions,
+    parse_time_ms,
+    tick_record,
+)
+from journey_analytics.stream.processor import SUPPRESSIONS_SEED, Topics, load_taxonomy
 from journey_analytics.stream.replay import replay
 from journey_analytics.stream.spec import TriggerSpec, extract_json, load_spec
 
@@ -35,7 +40,7 @@ if not (ROOT / "models" / "marts" / "triggers" / "fct_trigger_fires.sql").exists
 
 from dbt_harness import DbtProject  # noqa: E402
 
-NOT_ON_STREAM = {"suppressed", "capped", "lower_priority", "quiet_hours"}
+NOT_ON_STREAM = {"capped", "lower_priority", "quiet_hours"}
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -107,8 +112,14 @@ def expected(decisions: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
 
 def offline(spec: TriggerSpec, rows: list[tuple]) -> set[tuple[str, str, str]]:
     recs = [(k, v) for _ms, k, v in records(rows)] + [tick_record(final_tick(rows))]
+    supp = load_suppressions(SUPPRESSIONS_SEED) if SUPPRESSIONS_SEED.exists() else {}
     outs, _ = evaluate_offline(
-        spec, recs, load_taxonomy(), spec.allowed_lateness_seconds * 1000, now_ms=lambda: 4 * 10**12
+        spec,
+        recs,
+        load_taxonomy(),
+        spec.allowed_lateness_seconds * 1000,
+        now_ms=lambda: 4 * 10**12,
+        suppressions=supp,
     )
     return {
         (o.value["fire_id"], o.value["arm"], o.value.get("reason") or "fired")
