@@ -31,9 +31,10 @@ import csv
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
@@ -138,6 +139,8 @@ class PartitionEngine:
             for name in trig.exit_events:
                 self.by_exit.setdefault(name, []).append(trig)
         self.relevant = frozenset(self.by_entry) | frozenset(self.by_exit)
+        self.quiet_triggers = any(t.quiet_hours for t in self.triggers.values())
+        self._zones: dict[str, ZoneInfo | None] = {}
         self.counters = Counters()
         self.dlq_counts: dict[str, int] = {}
         self.fire_counts: dict[str, int] = {}
@@ -232,6 +235,11 @@ class PartitionEngine:
                 self.counters.late += 1
                 if name in self.relevant:
                     out.append(self._late(event, raw, key, max_seen - self.lateness))
+            if user and self.quiet_triggers:
+                props = event.get("properties")
+                tz = props.get("timezone") if isinstance(props, dict) else None
+                if isinstance(tz, str) and tz:
+                    self._note_time_zone(store, key or user.encode(), t, tz)
             if user and name in self.relevant:
                 due_now: list[list[Any]] = []
                 prefix = key or user.encode()
@@ -472,11 +480,15 @@ class PartitionEngine:
                     reason = "holdout"
                 else:
                     reason = None
+                send_at = None
+                if reason is None and trig.quiet_hours:
+                    reason, send_at = self._quiet_hours(trig, st, due)
                 kind = "fire" if reason is None else "skip"
                 marks[step] = FIRED if kind == "fire" else SKIPPED
-                out.append(
-                    self._record(kind, trig, step, user, entry_id, jour[0], arrival_ms, reason)
-                )
+                record = self._record(kind, trig, step, user, entry_id, jour[0], arrival_ms, reason)
+                if send_at is not None:
+                    record.value["send_at"] = iso_ms(send_at)
+                out.append(record)
             if all(m in (FIRED, SKIPPED) for m in marks):
                 # a decided journey leaves the state; an accepted one anchors re-entry
                 if jour[3]:
@@ -487,6 +499,47 @@ class PartitionEngine:
                 st["j"].pop(tname, None)
             store.set(prefix, USER_KEY, st)
             return
+
+    def _note_time_zone(self, store: Store, prefix: bytes, t: int, tz: str) -> None:
+        """Keep the user's recent time-zone observations (event time, zone), latest last."""
+        st = store.get(prefix, USER_KEY) or {}
+        zones = st.get("tz") or []
+        if zones and zones[-1][1] == tz and zones[-1][0] <= t:
+            return
+        zones.append([t, tz])
+        zones.sort(key=lambda z: (z[0], z[1]))
+        st["tz"] = zones[-8:]
+        store.set(prefix, USER_KEY, st)
+
+    def _zone(self, name: str) -> ZoneInfo | None:
+        if name not in self._zones:
+            try:
+                self._zones[name] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zones[name] = None  # unknown: the default time zone applies
+        return self._zones[name]
+
+    def _quiet_hours(
+        self, trig: Trigger, st: Mapping[str, Any], due: int
+    ) -> tuple[str | None, int | None]:
+        """('quiet_hours', None) to drop, (None, send_at) to delay, (None, None) outside them."""
+        qh = trig.quiet_hours or {}
+        start, end = int(qh["start_minute"]), int(qh["end_minute"])
+        zone = None
+        known = [z for z in st.get("tz") or [] if z[0] <= due and self._zone(z[1]) is not None]
+        if known:
+            zone = self._zone(max(known, key=lambda z: (z[0], z[1]))[1])
+        zone = zone or self._zone(self.spec.default_timezone) or ZoneInfo("UTC")
+        local = datetime.fromtimestamp(due / 1000, zone)
+        minute = local.hour * 60 + local.minute
+        quiet = (minute >= start or minute < end) if start > end else (start <= minute < end)
+        if not quiet:
+            return None, None
+        if qh.get("action") == "drop":
+            return "quiet_hours", None
+        day = local.date() + timedelta(days=1 if start > end and minute >= start else 0)
+        wake = datetime(day.year, day.month, day.day, end // 60, end % 60, tzinfo=zone)
+        return None, int(wake.timestamp() * 1000)
 
     def _suppressed(self, user: str, due: int) -> bool:
         """On a suppression list (any list) added at or before the step's due time."""

@@ -165,6 +165,7 @@ class TriggerSpec:
     global_control_salt: str
     allowed_lateness_seconds: int = 0
     channel_caps: tuple[Mapping[str, Any], ...] = ()
+    default_timezone: str = "UTC"
 
     @property
     def streamable(self) -> tuple[Trigger, ...]:
@@ -182,11 +183,6 @@ class TriggerSpec:
     def stream_caveats(self) -> list[str]:
         """Declared rules the stream does not apply yet (printed at start-up, see docs)."""
         notes = [
-            f"trigger '{t.name}': quiet_hours are not applied on the stream"
-            for t in self.triggers
-            if t.quiet_hours
-        ]
-        notes += [
             f"channel cap {c.get('channel')} ({c.get('max')} per {c.get('per')}) is not applied"
             " on the stream"
             for c in self.channel_caps
@@ -286,6 +282,7 @@ def load_spec(data: Mapping[str, Any] | str) -> TriggerSpec:
         global_control_salt=str(gc.get("salt", "journey-global")),
         allowed_lateness_seconds=int(settings.get("allowed_lateness_seconds") or 0),
         channel_caps=tuple(data.get("channel_caps") or ()),
+        default_timezone=str(settings.get("default_timezone") or "UTC"),
     )
 
 

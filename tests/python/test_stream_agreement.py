@@ -5,9 +5,10 @@ fixture (tests/python/trigger_fixture.py, expected values worked out by hand the
 engine reads the spec the warehouse prints (`print_trigger_spec`, unchanged) and the same events
 in arrival (load) order. The two are compared one by one on (fire id, arm, reason).
 
-What the stream does not apply yet (frequency caps, priority arbitration, quiet hours) is stated
-here: the warehouse's 'capped', 'lower_priority' and 'quiet_hours' skips are fires on the
-stream, and the test asserts exactly that, no more. Suppression lists are read from the same CSV.
+What the stream does not apply yet (frequency caps, priority arbitration) is stated here: the
+warehouse's 'capped' and 'lower_priority' skips are fires on the stream, and the test asserts
+exactly that, no more. Suppression lists are read from the same CSV; quiet hours (delay, drop)
+in the user's time zone are applied, and delayed fires carry the same send time.
 A negative control (one rule changed on the stream side only) must be caught.
 """
 
@@ -33,7 +34,7 @@ from journey_analytics.stream.spec import TriggerSpec, extract_json, load_spec
 fx = pytest.importorskip("trigger_fixture", reason="needs the warehouse triggers (branch triggers)")
 harness = pytest.importorskip("dbt_harness")
 
-NOT_ON_STREAM = {"capped", "lower_priority", "quiet_hours"}
+NOT_ON_STREAM = {"capped", "lower_priority"}
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +60,18 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         project.run("run-operation", "print_trigger_spec")
     spec = load_spec(extract_json(out.getvalue()))
     fires = project.query("select fire_id, arm, 'fired' from fct_trigger_fires")
+    send_at = dict(
+        project.query(
+            "select fire_id, strftime(send_at, '%Y-%m-%dT%H:%M:%S') from fct_trigger_fires"
+        )
+    )
     skips = project.query("select fire_id, arm, skip_reason from fct_trigger_skips")
     return {
         "rows": rows,
         "spec": spec,
         "decisions": set(fires) | set(skips),
         "suppressions": load_suppressions(root / "suppressions.csv"),  # as the warehouse reads
+        "send_at": send_at,
     }
 
 
@@ -148,3 +155,47 @@ def test_a_changed_rule_on_one_side_is_caught(warehouse: dict[str, Any]) -> None
         and 150 <= json.loads(r["properties"])["cart_value"] < 250
     }
     assert {fid for fid, _, _ in missing} <= cart_ids
+
+
+def test_quiet_hours_delay_gives_the_warehouses_send_time(warehouse: dict[str, Any]) -> None:
+    rows = warehouse["rows"]
+    ordered = sorted(rows, key=lambda r: (r["loaded_at"], r["event_timestamp"], r["event_id"]))
+    records = [
+        (
+            r["user_id"].encode(),
+            orjson.dumps(
+                {
+                    "event_id": r["event_id"],
+                    "event_name": r["event_name"],
+                    "event_at": r["event_timestamp"],
+                    "user_id": r["user_id"],
+                    "properties": json.loads(r["properties"] or "{}"),
+                    "loaded_at": r["loaded_at"],
+                }
+            ),
+        )
+        for r in ordered
+    ]
+    latest = max(parse_time_ms(r["event_timestamp"]) or 0 for r in rows)
+    outputs, _ = evaluate_offline(
+        warehouse["spec"],
+        [*records, tick_record(latest)],
+        None,
+        warehouse["spec"].allowed_lateness_seconds * 1000,
+        now_ms=lambda: latest,
+        suppressions=warehouse["suppressions"],
+    )
+    quiet = {t.name for t in warehouse["spec"].triggers if t.quiet_hours}
+    got = {
+        o.value["fire_id"]: (o.value.get("send_at") or o.value["condition_true_at"])[:19]
+        for o in outputs
+        if o.kind == "fire" and o.value["trigger_name"] in quiet
+    }
+    assert got, "the fixture has fires of triggers with quiet hours"
+    assert got == {fid: warehouse["send_at"][fid] for fid in got}
+    assert any(
+        got[f] != o.value["condition_true_at"][:19]
+        for o in outputs
+        for f in got
+        if o.value["fire_id"] == f
+    )

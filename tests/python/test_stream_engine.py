@@ -336,9 +336,15 @@ def test_warehouse_printed_spec_is_read_unchanged():
     assert [s.after_seconds for s in trial.steps] == [3 * 86400, 6 * 86400, 12 * 86400]
     assert trial.exit_events == ("user_logged_in", "subscription_started")
     assert trial.where[0].op == "is_set"
-    caveats = spec.stream_caveats()
-    assert "trigger 'qh_delay': quiet_hours are not applied on the stream" in caveats
-    assert any(c.startswith("channel cap email (1 per day)") for c in caveats)
+    assert by_name["qh_drop"].quiet_hours == {
+        "action": "drop",
+        "end_minute": 420,
+        "start_minute": 1320,
+    }
+    assert spec.stream_caveats() == [
+        "channel cap email (1 per day) is not applied on the stream",
+        "channel cap sms (1 per week) is not applied on the stream",
+    ]
 
 
 def test_spec_errors_name_trigger_and_key():
@@ -388,3 +394,37 @@ def test_suppression_list_added_before_the_due_time():
     )
     got = {o.value["entry_event_id"]: (o.kind, o.value.get("reason")) for o in outputs}
     assert got == {"a": ("skip", "suppressed"), "b": ("fire", None)}
+
+
+def test_quiet_hours_in_the_users_time_zone_across_dst():
+    """Hand-worked: 2026-03-08 is the US spring-forward day."""
+    spec = load_spec_file(
+        Path(__file__).parent / "fixtures" / "stream" / "warehouse_spec_example.json"
+    )
+    users = [u for u in (f"q{i}" for i in range(200)) if bucket(u, "journey-global") >= 1000][:3]
+    ny, mars, utc = users
+    records = [
+        event_record(
+            ny, "page_viewed", "2026-03-01T12:00:00Z", "t1", {"timezone": "America/New_York"}
+        ),
+        event_record(
+            mars, "page_viewed", "2026-03-01T12:00:00Z", "t2", {"timezone": "Mars/Olympus"}
+        ),
+        # due 06:30 UTC = 01:30 EST, inside 21:00-08:00: delayed to 08:00 EDT = 12:00 UTC
+        event_record(ny, "product_wishlisted", "2026-03-08T05:30:00Z", "w1"),
+        # unknown zone falls back to UTC: due 11:00, outside quiet hours
+        event_record(mars, "product_wishlisted", "2026-03-08T10:00:00Z", "w2"),
+        # due 23:30 UTC, inside 22:00-07:00, declared drop
+        event_record(utc, "review_submitted", "2026-03-08T22:30:00Z", "r1"),
+        event_record("x", "page_viewed", "2026-03-09T12:00:00Z", "z"),
+    ]
+    outputs, _ = evaluate_offline(spec, records, None, 0, now_ms=lambda: NOW)
+    got = {
+        o.value["entry_event_id"]: (o.kind, o.value.get("reason"), o.value.get("send_at"))
+        for o in outputs
+    }
+    assert got == {
+        "w1": ("fire", None, "2026-03-08T12:00:00.000Z"),
+        "w2": ("fire", None, None),
+        "r1": ("skip", "quiet_hours", None),
+    }

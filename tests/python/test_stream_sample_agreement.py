@@ -5,7 +5,7 @@ event-entry triggers declared in dbt_project.yml: cart, sign-up, trial, loan). I
 rows are replayed, in load order and keyed by user id, into a Tansu broker that this test starts
 on loopback and stops; the processor (scripts/stream_process.py) reads the spec printed by
 `print_trigger_spec`. Fires and skips are compared one by one on (fire id, arm, reason); the
-warehouse's capped / quiet_hours / lower_priority skips are fires on the stream
+warehouse's capped / lower_priority skips are fires on the stream
 (docs/stream.md, "Not applied on the stream yet"). A negative control (a changed rule on the
 stream side) must be caught.
 """
@@ -40,7 +40,7 @@ if not (ROOT / "models" / "marts" / "triggers" / "fct_trigger_fires.sql").exists
 
 from dbt_harness import DbtProject  # noqa: E402
 
-NOT_ON_STREAM = {"capped", "lower_priority", "quiet_hours"}
+NOT_ON_STREAM = {"capped", "lower_priority"}
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
