@@ -139,7 +139,11 @@ class PartitionEngine:
             for name in trig.exit_events:
                 self.by_exit.setdefault(name, []).append(trig)
         self.relevant = frozenset(self.by_entry) | frozenset(self.by_exit)
-        self.quiet_triggers = any(t.quiet_hours for t in self.triggers.values())
+        self.caps: dict[str, tuple[int, str]] = {
+            str(c["channel"]): (int(c["max"]), str(c.get("per", "day"))) for c in spec.channel_caps
+        }
+        self._cap_batch: list[tuple[str, int, tuple[Any, ...]]] = []
+        self.quiet_triggers = any(t.quiet_hours for t in self.triggers.values()) or bool(self.caps)
         self._zones: dict[str, ZoneInfo | None] = {}
         self.counters = Counters()
         self.dlq_counts: dict[str, int] = {}
@@ -246,6 +250,8 @@ class PartitionEngine:
                 self._apply(store, prefix, user, name, t, event, wm, due_now)
                 for timer in due_now:  # a late entry whose steps are already due
                     self._fire(store, timer, arrival_ms, out)
+                if self._cap_batch:
+                    self._resolve_caps(store, out)
             if max_seen is None or t > max_seen:
                 # as in the warehouse, an event stamped after its own load (a clock ahead)
                 # does not move the watermark
@@ -449,6 +455,8 @@ class PartitionEngine:
                 next_due = keep[0][0]
             else:
                 store.delete(TIMER_PREFIX, bkey)
+        if self._cap_batch:
+            self._resolve_caps(store, out)
         return left, next_due
 
     def _fire(self, store: Store, timer: list[Any], arrival_ms: int, out: list[Output]) -> None:
@@ -485,10 +493,20 @@ class PartitionEngine:
                     reason, send_at = self._quiet_hours(trig, st, due)
                 kind = "fire" if reason is None else "skip"
                 marks[step] = FIRED if kind == "fire" else SKIPPED
-                record = self._record(kind, trig, step, user, entry_id, jour[0], arrival_ms, reason)
-                if send_at is not None:
-                    record.value["send_at"] = iso_ms(send_at)
-                out.append(record)
+                cap = self.caps.get(trig.steps[step].channel) if kind == "fire" else None
+                if cap is not None:
+                    # competes for the channel's slots with the other steps of this decision
+                    sent = send_at if send_at is not None else due
+                    period = self._cap_period(self._user_zone(st, due), sent, cap[1])
+                    args = (trig, step, user, entry_id, jour[0], arrival_ms, send_at)
+                    self._cap_batch.append((period, sent, args))
+                else:
+                    record = self._record(
+                        kind, trig, step, user, entry_id, jour[0], arrival_ms, reason
+                    )
+                    if send_at is not None:
+                        record.value["send_at"] = iso_ms(send_at)
+                    out.append(record)
             if all(m in (FIRED, SKIPPED) for m in marks):
                 # a decided journey leaves the state; an accepted one anchors re-entry
                 if jour[3]:
@@ -519,17 +537,21 @@ class PartitionEngine:
                 self._zones[name] = None  # unknown: the default time zone applies
         return self._zones[name]
 
+    def _user_zone(self, st: Mapping[str, Any], due: int) -> ZoneInfo:
+        """The user's latest known time zone at the due time, else the default."""
+        zone = None
+        known = [z for z in st.get("tz") or [] if z[0] <= due and self._zone(z[1]) is not None]
+        if known:
+            zone = self._zone(max(known, key=lambda z: (z[0], z[1]))[1])
+        return zone or self._zone(self.spec.default_timezone) or ZoneInfo("UTC")
+
     def _quiet_hours(
         self, trig: Trigger, st: Mapping[str, Any], due: int
     ) -> tuple[str | None, int | None]:
         """('quiet_hours', None) to drop, (None, send_at) to delay, (None, None) outside them."""
         qh = trig.quiet_hours or {}
         start, end = int(qh["start_minute"]), int(qh["end_minute"])
-        zone = None
-        known = [z for z in st.get("tz") or [] if z[0] <= due and self._zone(z[1]) is not None]
-        if known:
-            zone = self._zone(max(known, key=lambda z: (z[0], z[1]))[1])
-        zone = zone or self._zone(self.spec.default_timezone) or ZoneInfo("UTC")
+        zone = self._user_zone(st, due)
         local = datetime.fromtimestamp(due / 1000, zone)
         minute = local.hour * 60 + local.minute
         quiet = (minute >= start or minute < end) if start > end else (start <= minute < end)
@@ -540,6 +562,50 @@ class PartitionEngine:
         day = local.date() + timedelta(days=1 if start > end and minute >= start else 0)
         wake = datetime(day.year, day.month, day.day, end // 60, end % 60, tzinfo=zone)
         return None, int(wake.timestamp() * 1000)
+
+    @staticmethod
+    def _cap_period(zone: ZoneInfo, send_at: int, per: str) -> str:
+        """The local day, or the Monday of the ISO week, of the send time."""
+        day = datetime.fromtimestamp(send_at / 1000, zone).date()
+        if per == "week":
+            day = day - timedelta(days=day.weekday())
+        return day.isoformat()
+
+    def _resolve_caps(self, store: Store, out: list[Output]) -> None:
+        """Frequency caps for the steps decided together, as the warehouse ranks them: what went
+        out earlier stays out; then higher priority, earlier send time, fire id."""
+        batch, self._cap_batch = self._cap_batch, []
+        ranked = []
+        for period, sent, args in batch:
+            trig, step = args[0], args[1]
+            fid = make_fire_id(trig.name, trig.steps[step].name, args[2], args[3])
+            ranked.append((-trig.priority, sent, fid, period, args))
+        ranked.sort(key=lambda r: r[:3])
+        best: dict[tuple[str, str, str], int] = {}
+        for neg_priority, _sent, _fid, period, args in ranked:
+            trig, step, user, entry_id, t0, arrival_ms, send_at = args
+            channel = trig.steps[step].channel
+            cap_max = self.caps[channel][0]
+            prefix = user.encode()
+            st = store.get(prefix, USER_KEY) or {}
+            used = st.setdefault("caps", {})
+            slot = f"{channel}|{period}"
+            if used.get(slot, 0) < cap_max:
+                used[slot] = used.get(slot, 0) + 1
+                if len(used) > 64:  # keep the latest periods
+                    for old_slot in sorted(used, key=lambda k: k.split("|")[1])[:-32]:
+                        del used[old_slot]
+                store.set(prefix, USER_KEY, st)
+                key = (user, channel, period)
+                best[key] = max(best.get(key, -neg_priority), -neg_priority)
+                record = self._record("fire", trig, step, user, entry_id, t0, arrival_ms, None)
+            else:
+                higher = best.get((user, channel, period), trig.priority) > trig.priority
+                reason = "lower_priority" if higher else "capped"
+                record = self._record("skip", trig, step, user, entry_id, t0, arrival_ms, reason)
+            if send_at is not None:
+                record.value["send_at"] = iso_ms(send_at)
+            out.append(record)
 
     def _suppressed(self, user: str, due: int) -> bool:
         """On a suppression list (any list) added at or before the step's due time."""

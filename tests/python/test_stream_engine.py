@@ -341,10 +341,7 @@ def test_warehouse_printed_spec_is_read_unchanged():
         "end_minute": 420,
         "start_minute": 1320,
     }
-    assert spec.stream_caveats() == [
-        "channel cap email (1 per day) is not applied on the stream",
-        "channel cap sms (1 per week) is not applied on the stream",
-    ]
+    assert spec.stream_caveats() == []
 
 
 def test_spec_errors_name_trigger_and_key():
@@ -427,4 +424,33 @@ def test_quiet_hours_in_the_users_time_zone_across_dst():
         "w1": ("fire", None, "2026-03-08T12:00:00.000Z"),
         "w2": ("fire", None, None),
         "r1": ("skip", "quiet_hours", None),
+    }
+
+
+def test_channel_caps_and_priority_in_the_users_time_zone():
+    """Caps email 1 per day, sms 1 per ISO week (the warehouse fixture's declarations)."""
+    spec = load_spec_file(
+        Path(__file__).parent / "fixtures" / "stream" / "warehouse_spec_example.json"
+    )
+    users = [u for u in (f"k{i}" for i in range(200)) if bucket(u, "journey-global") >= 1000][:2]
+    a, b = users
+    records = [
+        # both due 03-03 10:00 and decided together: cart (priority 10) wins, promo (1) loses
+        event_record(a, "cart_viewed", "2026-03-02T10:00:00Z", "a1", {"cart_value": 200}),
+        event_record(a, "product_viewed", "2026-03-02T10:00:00Z", "a2"),
+        # sms: Monday 03-09 03:30 goes out; Tuesday 03-10 03:30 is the same ISO week: capped
+        event_record(b, "referral_sent", "2026-03-09T02:30:00Z", "b1"),
+        event_record(b, "referral_sent", "2026-03-10T02:30:00Z", "b2"),
+        # next ISO week: a slot again
+        event_record(b, "referral_sent", "2026-03-16T02:30:00Z", "b3"),
+        event_record("x", "page_viewed", "2026-03-17T12:00:00Z", "z"),
+    ]
+    outputs, _ = evaluate_offline(spec, records, None, 0, now_ms=lambda: NOW)
+    got = {o.value["entry_event_id"]: (o.kind, o.value.get("reason")) for o in outputs}
+    assert got == {
+        "a1": ("fire", None),
+        "a2": ("skip", "lower_priority"),
+        "b1": ("fire", None),
+        "b2": ("skip", "capped"),
+        "b3": ("fire", None),
     }

@@ -60,7 +60,7 @@ def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int
         "--partitions",
         str(PARTITIONS),
         "--idle-exit-s",
-        "1",
+        "3",  # a loaded CI machine can pause a second mid-stream
         "--commit-interval-s",
         "0.3",
         "--test-broker",
