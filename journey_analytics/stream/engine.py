@@ -346,6 +346,11 @@ class PartitionEngine:
             for trig in exits_for:
                 match = self._match_value(trig, props)
                 recent.append([trig.name, t, match])
+                if trig.exit_since == "ever":
+                    # 'has not ...': the earliest exit per match value, kept for good
+                    ever = st.setdefault("x", {}).setdefault(trig.name, {})
+                    slot = "" if match is None else "=" + match
+                    ever[slot] = min(ever.get(slot, t), t)
                 for jour in journeys.get(trig.name, []):
                     self._mark_exit(trig, jour, t, match)
             st["c"] = recent
@@ -369,9 +374,10 @@ class PartitionEngine:
 
     @staticmethod
     def _mark_exit(trig: Trigger, jour: list[Any], t: int, match: str | None) -> None:
-        """An exit at t ends every step whose window (entry, due] holds t (same match value)."""
+        """An exit at t ends every step whose window (entry, due] holds t (same match value);
+        with exit since 'ever', every step due at or after t."""
         t0, marks, want = jour[0], jour[2], jour[4]
-        if t <= t0 or (want is not None and match != want):
+        if (t <= t0 and trig.exit_since != "ever") or (want is not None and match != want):
             return
         for i, step in enumerate(trig.steps):
             if marks[i] == PENDING and t <= t0 + step.after_seconds * 1000:
@@ -396,6 +402,9 @@ class PartitionEngine:
         for tname, ct, cmatch in st.get("c", []):
             if tname == trig.name:
                 self._mark_exit(trig, jour, ct, cmatch)
+        if trig.exit_since == "ever":
+            for slot, ct in st.get("x", {}).get(trig.name, {}).items():
+                self._mark_exit(trig, jour, ct, None if slot == "" else slot[1:])
         journeys.append(jour)
         journeys.sort(key=lambda j: (j[0], j[1]))
         # re-entry, greedy in event-time order: entries before the watermark are final; the

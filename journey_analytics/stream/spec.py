@@ -19,7 +19,8 @@ and the key)::
                   "where": [{"field": {"kind": "property", "name": "document_type"},
                              "op": "eq", "value": "paystub"}],
                   "where_columns": []},
-        "exit": {"events": ["document_upload_completed"], "match_property": "loan_id"},
+        "exit": {"events": ["document_upload_completed"], "match_property": "loan_id",
+                 "since": "entry"},
         "steps": [{"number": 1, "name": "chatbot_help", "offset_seconds": 120,
                    "channel": "chatbot", "payload": {"article_id": "paystub_help"}}],
         "holdout": {"share": 0.5, "salt": "loan_paystub_stall"},
@@ -148,6 +149,7 @@ class Trigger:
     reentry_seconds: int | None
     priority: int
     quiet_hours: Mapping[str, Any] | None = None
+    exit_since: str = "entry"  # 'entry': exits after the entry; 'ever': any exit up to the step
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -237,6 +239,10 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
             )
         )
     steps.sort(key=lambda s: s.after_seconds)
+    if (exit_.get("since") or "entry") not in ("entry", "ever"):
+        raise SpecError(
+            f"{where}, key 'exit.since': expected entry or ever, got {exit_['since']!r}"
+        )
     holdout = raw.get("holdout") or {}
     reentry = raw.get("reentry") or {"policy": "once"}
     policy = str(reentry.get("policy", "once"))
@@ -258,6 +264,7 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
         reentry_seconds=int(seconds) if seconds else None,
         priority=int(raw.get("priority") or 0),
         quiet_hours=raw.get("quiet_hours"),
+        exit_since=str(exit_.get("since") or "entry"),
         raw=raw,
     )
 

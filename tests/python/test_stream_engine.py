@@ -7,6 +7,7 @@ journey_analytics.stream.hashing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -454,3 +455,18 @@ def test_channel_caps_and_priority_in_the_users_time_zone():
         "b2": ("skip", "capped"),
         "b3": ("fire", None),
     }
+
+
+def test_exit_since_ever_counts_exits_before_the_entry():
+    trial = next(t for t in SPEC.triggers if t.name == "trial_disengaged")
+    ever = SPEC.with_trigger(dataclasses.replace(trial, exit_since="ever"))
+    user = users_in("trial_disengaged", 0.1, control=False)[0]
+    records = [
+        event_record(user, "subscription_started", "2026-02-28T00:00:00Z", "s0"),  # before entry
+        event_record(user, "trial_started", "2026-03-01T00:00:00Z", "t0", {"plan": "pro"}),
+        other("x", "2026-03-20T00:00:00Z", "z"),
+    ]
+    since_entry, _ = evaluate_offline(SPEC, records, TAXONOMY, 10_000, now_ms=lambda: NOW)
+    since_ever, _ = evaluate_offline(ever, records, TAXONOMY, 10_000, now_ms=lambda: NOW)
+    assert [(o.kind, o.value.get("reason")) for o in since_entry] == [("fire", None)] * 3
+    assert [(o.kind, o.value.get("reason")) for o in since_ever] == [("skip", "exited")] * 3
