@@ -29,7 +29,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml tools/sample
 profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
-$(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sample/*.py)
+$(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sample/*.py tools/sample/journey_sample/scenarios/*.py)
 	$(BIN)/python scripts/generate_events.py --users $(SAMPLE_USERS) --days $(SAMPLE_DAYS) --out $(SAMPLE_DIR)
 
 sample: $(SAMPLE_DIR)/truth.json
@@ -38,14 +38,15 @@ build: setup sample
 	$(BIN)/dbt build --full-refresh
 
 demo: build
-	$(BIN)/python scripts/demo_summary.py --database $(JOURNEY_DUCKDB_PATH) --truth $(SAMPLE_DIR)/truth.json
+	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT) --quiet
+	$(BIN)/python scripts/demo_summary.py --database $(JOURNEY_DUCKDB_PATH) --truth $(SAMPLE_DIR)/truth.json --report $(REPORT_OUT) --started-at $(DEMO_STARTED)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint
+test: setup sample lint $(PEER_VENV)/.installed .venv-gbstats/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -76,6 +77,60 @@ publish: setup
 scheduled-build: setup sample
 	$(BIN)/dbt build --exclude-resource-type unit_test
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
+
+# The package installed into a parent project (integration_tests/, `local: ../`): dbt deps + build
+# on a small generated sample, with the checks of tests/python/test_integration_project.py.
+.PHONY: integration
+integration: setup
+	$(BIN)/python -m pytest -q tests/python/test_integration_project.py
+
+# The visual report (README: "The report"): one static HTML file, plotly.js inlined, opens offline.
+REPORT_OUT ?= target/report.html
+DEMO_STARTED := $(shell date +%s)
+.PHONY: report
+
+report: setup
+	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
+	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT)
+
+# The semantic layer (README: "Metrics"): MetricFlow's `mf` in its own environment (.venv-metricflow,
+# about 230 MB, 95 s to install here), so that .venv stays lean. `make test` creates it, which lets
+# tests/python/test_semantic_metrics.py compare every metric with its mart (it skips without it).
+MF_VENV := .venv-metricflow
+.PHONY: metricflow test-metrics
+
+$(MF_VENV)/.installed: requirements-metricflow.txt constraints-metricflow.txt
+	$(PYTHON) -m venv $(MF_VENV)
+	$(MF_VENV)/bin/pip install --quiet --upgrade pip
+	$(MF_VENV)/bin/pip install --quiet -r requirements-metricflow.txt -c constraints-metricflow.txt
+	touch $@
+
+metricflow: $(MF_VENV)/.installed
+
+test: $(MF_VENV)/.installed
+
+test-metrics: setup sample metricflow
+	$(BIN)/python -m pytest -q tests/python/test_semantic_metrics.py tests/python/test_semantic_framework.py
+
+# Data quality docs (README: "Data quality"): Great Expectations on every contracted mart, Data Docs
+# that open offline in target/data_docs, a summary printed; fails on a broken invariant.
+.PHONY: quality
+
+quality: setup
+	@test -f $(JOURNEY_DUCKDB_PATH) || $(MAKE) build
+	$(BIN)/python scripts/run_data_quality.py --database $(JOURNEY_DUCKDB_PATH) --out target/data_docs
+
+# GrowthBook's gbstats 0.8.0, the reference for tests/python/test_experiments_gbstats.py, in a
+# virtual environment of its own: it pins numpy<2, pandas<2 and scipy<2.
+GBSTATS_VENV := .venv-gbstats
+$(GBSTATS_VENV)/.installed: tests/python/peers/gbstats-requirements.txt
+	$(PYTHON) -m venv $(GBSTATS_VENV)
+	$(GBSTATS_VENV)/bin/pip install --quiet --upgrade pip
+	$(GBSTATS_VENV)/bin/pip install --quiet -r tests/python/peers/gbstats-requirements.txt
+	touch $@
+
+.PHONY: .venv-gbstats
+.venv-gbstats: $(GBSTATS_VENV)/.installed
 
 # Real-time journey triggers on Kafka (docs/stream.md). `stream`: a local Tansu broker, the
 # processor, the replay producer (fct_events if built, else synthetic events) and fires as they

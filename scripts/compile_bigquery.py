@@ -13,7 +13,10 @@ BigQuery dialect (error level RAISE), scanned for DuckDB-only syntax that sqlglo
 BigQuery rejects or misreads (a denylist, outside strings and comments), and checked against
 BigQuery rules a parser does not know (no window frame on row_number/rank/lag...; no DATETIME
 from dbt.dateadd left to meet a TIMESTAMP). A compiled line, or the line after a comment
-``-- bq-compile-check: ignore``, is exempt from the last two.
+``-- bq-compile-check: ignore``, is exempt from the last two. The denylist runs on sqlglot's
+BigQuery tokens, so strings, comments and backticked names are never matched. Incremental
+models are checked for cost: partition_by and cluster_by set on BigQuery, and the incremental
+branch reading the model's own table by named columns (BigQuery bills each column scanned).
 
 What is compiled: SQL models and analyses in both modes; singular tests and the project's own
 generic tests (``--tests all`` adds dbt's built-in ones) with the first mode only, as tests do
@@ -52,7 +55,9 @@ from typing import Any
 import sqlglot
 import yaml
 from sqlglot import exp
+from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROFILE_NAME = "journey"
@@ -87,86 +92,59 @@ class Finding:
         return f"{where}: [{self.rule}] {self.message}"
 
 
-# DuckDB (or PostgreSQL) syntax that BigQuery rejects; matched outside strings and comments.
-DENYLIST: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("::", re.compile(r"::"), "'::' cast is not BigQuery; use cast(x as type) or safe_cast"),
-    (
-        "try_cast",
-        re.compile(r"\btry_cast\s*\(", re.IGNORECASE),
-        "try_cast() is DuckDB; BigQuery has safe_cast() (use journey.try_cast)",
-    ),
-    (
-        "regexp_matches",
-        re.compile(r"\bregexp_(?:matches|full_match)\s*\(", re.IGNORECASE),
-        "regexp_matches() is DuckDB; BigQuery has regexp_contains() (journey.regexp_contains)",
-    ),
-    (
-        "epoch",
-        re.compile(r"\bepoch(?:_us|_ms|_ns)?\s*\(", re.IGNORECASE),
-        "epoch*() is DuckDB; BigQuery has unix_seconds()/unix_micros() or "
-        "timestamp_diff (journey.seconds_between)",
-    ),
-    (
-        "list_",
-        re.compile(r"\blist_[a-z0-9_]*\s*\(", re.IGNORECASE),
-        "list_*() functions are DuckDB; BigQuery uses ARRAY functions and UNNEST",
-    ),
-    (
-        "struct_pack",
-        re.compile(r"\bstruct_pack\s*\(", re.IGNORECASE),
-        "struct_pack() is DuckDB; BigQuery builds structs with STRUCT(x AS a, ...)",
-    ),
-    (
-        "json_extract_string",
-        re.compile(r"\bjson_extract_string\s*\(", re.IGNORECASE),
-        "json_extract_string() is DuckDB; BigQuery has json_value() (journey.json_extract_string)",
-    ),
-    (
-        "read_files",
-        re.compile(r"\bread_(?:parquet|csv|csv_auto|json|json_auto|ndjson)\s*\(", re.IGNORECASE),
-        "read_parquet()/read_csv() are DuckDB table functions; on BigQuery use a source table",
-    ),
-    (
-        "strftime",
-        re.compile(r"\bstr[fp]time\s*\(", re.IGNORECASE),
-        "strftime()/strptime() are DuckDB; BigQuery has format_timestamp()/parse_timestamp()",
-    ),
-    (
-        "ilike",
-        re.compile(r"\bilike\b", re.IGNORECASE),
-        "ILIKE is not BigQuery; use lower(x) like lower(pattern)",
-    ),
-    (
-        "exclude",
-        re.compile(r"\*\s*exclude\s*\(", re.IGNORECASE),
-        "SELECT * EXCLUDE (...) is DuckDB; BigQuery spells it SELECT * EXCEPT (...)",
-    ),
-    (
-        "interval_string",
-        re.compile(
-            r"\binterval\s+'[^']*'(?!\s*(?:year|quarter|month|week|day|hour|minute|second"
-            r"|millisecond|microsecond)\b)",
-            re.IGNORECASE,
+# DuckDB (or PostgreSQL) syntax that BigQuery rejects or misreads though sqlglot parses it. The
+# compiled SQL is tokenized by sqlglot's BigQuery tokenizer, so strings, comments and backticked
+# names are never matched. Functions: a name token followed by '('.
+DUCKDB_FUNCTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), message)
+    for pattern, message in (
+        ("try_cast", "try_cast() is DuckDB; BigQuery has safe_cast() (use journey.try_cast)"),
+        (
+            "regexp_(?:matches|full_match)",
+            "regexp_matches() is DuckDB; BigQuery has regexp_contains() (journey.regexp_contains)",
         ),
-        "interval '1 day' is DuckDB; BigQuery writes interval 1 day",
-    ),
-    (
-        "now",
-        re.compile(r"\bnow\s*\(\s*\)", re.IGNORECASE),
-        "now() is not BigQuery; use current_timestamp()",
-    ),
-    (
-        "generate_series",
-        re.compile(r"\bgenerate_series\s*\(", re.IGNORECASE),
-        "generate_series() is DuckDB/PostgreSQL; BigQuery has generate_array()/"
-        "generate_date_array()/generate_timestamp_array()",
-    ),
-    (
-        "json_arrow",
-        re.compile(r"->>"),
-        "'->>' JSON operator is DuckDB/PostgreSQL; BigQuery has json_value()",
-    ),
+        (
+            "epoch(?:_us|_ms|_ns)?",
+            "epoch*() is DuckDB; BigQuery has unix_seconds()/unix_micros() or timestamp_diff "
+            "(journey.seconds_between)",
+        ),
+        (
+            "list_[a-z0-9_]*",
+            "list_*() functions are DuckDB; BigQuery uses ARRAY functions and UNNEST",
+        ),
+        (
+            "struct_pack",
+            "struct_pack() is DuckDB; BigQuery builds structs with STRUCT(x AS a, ...)",
+        ),
+        (
+            "json_extract_string",
+            "json_extract_string() is DuckDB; BigQuery has json_value() (journey.json_extract_string)",
+        ),
+        (
+            "read_(?:parquet|csv|csv_auto|json|json_auto|ndjson)",
+            "read_parquet()/read_csv() are DuckDB table functions; on BigQuery use a source table",
+        ),
+        (
+            "str[fp]time",
+            "strftime()/strptime() are DuckDB; BigQuery has format_timestamp()/parse_timestamp()",
+        ),
+        (
+            "generate_series",
+            "generate_series() is DuckDB/PostgreSQL; BigQuery has generate_array()/"
+            "generate_date_array()/generate_timestamp_array()",
+        ),
+    )
 )
+DUCKDB_OPERATORS: dict[TokenType, str] = {
+    TokenType.DCOLON: "::: '::' cast is not BigQuery; use cast(x as type) or safe_cast",
+    TokenType.DARROW: "->>: '->>' JSON operator is DuckDB/PostgreSQL; BigQuery has json_value()",
+    TokenType.ILIKE: "ilike: ILIKE is not BigQuery; use lower(x) like lower(pattern)",
+}
+INTERVAL_UNITS = frozenset(
+    {"year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond"}
+    | {"microsecond"}
+)
+NAME_TOKENS = frozenset({TokenType.VAR})
 
 # Functions that BigQuery refuses to run with a window frame (ROWS/RANGE ...).
 FRAMELESS_FUNCTIONS = frozenset(
@@ -201,72 +179,59 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def mask_sql(sql: str) -> tuple[str, list[int]]:
-    """Blank out comments, string contents and backticked identifiers (newlines kept).
-
-    Returns the masked text (same length as ``sql``, so offsets and lines still match) and the
-    offsets of double-quoted literals, which BigQuery reads as strings, not identifiers.
-    """
-    out = list(sql)
-    double_quoted: list[int] = []
-    n = len(sql)
-    i = 0
-
-    def blank(start: int, end: int) -> None:
-        for k in range(start, min(end, n)):
-            if out[k] != "\n":
-                out[k] = " "
-
-    while i < n:
-        ch = sql[i]
-        if sql.startswith("--", i) or ch == "#":
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            blank(i, end)
-            i = end
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            blank(i, end)
-            i = end
-        elif ch in ("'", '"'):
-            if ch == '"':
-                double_quoted.append(i)
-            delim = ch * 3 if sql.startswith(ch * 3, i) else ch
-            j = i + len(delim)
-            while j < n and not sql.startswith(delim, j):
-                j += 2 if sql[j] == "\\" else 1
-            end = min(j + len(delim), n)
-            blank(i + len(delim), min(j, n))
-            i = end
-        elif ch == "`":
-            end = sql.find("`", i + 1)
-            end = n if end < 0 else end + 1
-            blank(i + 1, end - 1)
-            i = end
-        else:
-            i += 1
-    return "".join(out), double_quoted
-
-
 def scan_denylist(sql: str, path: str) -> list[Finding]:
-    """DuckDB-only syntax in compiled SQL, reported per line."""
-    masked, double_quoted = mask_sql(sql)
-    findings = [
-        Finding(
-            path,
-            _line_of(sql, offset),
-            "denylist",
-            'double-quoted "..." is a string literal on BigQuery, not an identifier; quote '
-            "identifiers with backticks (adapter.quote) and strings with single quotes",
-        )
-        for offset in double_quoted
-    ]
-    for name, pattern, message in DENYLIST:
-        for match in pattern.finditer(masked):
+    """DuckDB-only syntax in compiled SQL, reported per line (strings and comments skipped)."""
+    try:
+        tokens = BigQuery().tokenize(sql)
+    except TokenError:
+        return []  # parse_bigquery reports it
+
+    def finding(token: Token, message: str) -> Finding:
+        return Finding(path, _line_of(sql, token.start), "denylist", message)
+
+    findings = []
+    for index, token in enumerate(tokens):
+        after = tokens[index + 1 : index + 3]
+        kind, text = token.token_type, token.text.lower()
+        if kind == TokenType.STRING and sql[token.start] == '"':
             findings.append(
-                Finding(path, _line_of(sql, match.start()), "denylist", f"{name}: {message}")
+                finding(
+                    token,
+                    'double-quoted "..." is a string literal on BigQuery, not an identifier; '
+                    "quote identifiers with backticks (adapter.quote) and strings with single "
+                    "quotes",
+                )
             )
+        elif kind in DUCKDB_OPERATORS:
+            findings.append(finding(token, DUCKDB_OPERATORS[kind]))
+        elif kind == TokenType.STAR and [t.text.lower() for t in after] == ["exclude", "("]:
+            findings.append(
+                finding(
+                    token,
+                    "exclude: SELECT * EXCLUDE (...) is DuckDB; BigQuery spells it "
+                    "SELECT * EXCEPT (...)",
+                )
+            )
+        elif (
+            kind == TokenType.INTERVAL
+            and after
+            and after[0].token_type == TokenType.STRING
+            and (len(after) < 2 or after[1].text.lower() not in INTERVAL_UNITS)
+        ):
+            findings.append(
+                finding(
+                    token,
+                    "interval_string: interval '1 day' is DuckDB; BigQuery writes interval 1 day",
+                )
+            )
+        elif kind in NAME_TOKENS and after and after[0].token_type == TokenType.L_PAREN:
+            if text == "now" and len(after) > 1 and after[1].token_type == TokenType.R_PAREN:
+                findings.append(
+                    finding(token, "now: now() is not BigQuery; use current_timestamp()")
+                )
+            for pattern, message in DUCKDB_FUNCTIONS:
+                if pattern.fullmatch(text):
+                    findings.append(finding(token, f"{text}: {message}"))
     return findings
 
 
@@ -356,6 +321,45 @@ def bigquery_rules(statements: Sequence[exp.Expression | None], path: str) -> li
                     "cast(... as timestamp) or use timestamp_add",
                 )
             )
+    return findings
+
+
+def incremental_cost_findings(
+    model: dict[str, Any], compiled_sql: str | None, path: str
+) -> list[Finding]:
+    """Bytes an incremental run may bill on BigQuery, bounded where the design allows.
+
+    The model must be partitioned and clustered on BigQuery (a run's merge and reads prune by
+    them), and its incremental branch must read its own table by named columns: BigQuery bills
+    every column a scan names, and `select *` of a wide event table bills all of them. A read of
+    the whole history itself is expected (late data of any age and erasures are found by
+    comparing event ids), so no partition filter is required of it.
+    """
+    findings = []
+    name = model["name"]
+    for key in ("partition_by", "cluster_by"):
+        if not model.get(key):
+            findings.append(
+                Finding(path, None, "cost", f"incremental model {name} has no {key} on BigQuery")
+            )
+    if compiled_sql is None:
+        return findings
+    statements, _ = parse_bigquery(compiled_sql, path)
+    for statement in statements:
+        for table in statement.find_all(exp.Table) if statement else []:
+            if table.name != name or table.db != DATASET:
+                continue
+            select = table.find_ancestor(exp.Select)
+            if select is not None and any(isinstance(e, exp.Star) for e in select.expressions):
+                findings.append(
+                    Finding(
+                        path,
+                        _line_in(table),
+                        "cost",
+                        f"the incremental branch reads every column of {name} itself "
+                        "(select *): name the columns it needs",
+                    )
+                )
     return findings
 
 
@@ -707,6 +711,18 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             and getattr(node, "language", "sql") == "python"
         )
         report["python_models"] = python_paths
+        report["incremental_models"] = [
+            {
+                "name": node.name,
+                "path": node.original_file_path,
+                "partition_by": node.config.get("partition_by"),
+                "cluster_by": node.config.get("cluster_by"),
+            }
+            for node in manifest.nodes.values()
+            if node.package_name == project_name
+            and _resource_type(node) == "model"
+            and node.config.materialized == "incremental"
+        ]
         tests = str(spec.get("tests", "project"))
         for index, mode in enumerate(modes):
             started = time.perf_counter()
@@ -756,6 +772,7 @@ class ModeReport:
     tests: int = 0
     analyses: int = 0
     hooks: int = 0
+    incremental_models: int = 0
     tests_compiled: bool = False
 
     @property
@@ -860,6 +877,13 @@ def run_checks(
             reports.append(ModeReport(mode, compile_errors=["not compiled"]))
             continue
         report = check_compiled(mode, outcome, project_name)
+        if mode == "incremental":
+            compiled_root = Path(outcome["target_path"]) / "compiled" / project_name
+            for model in result.get("incremental_models", []):
+                compiled = compiled_root / model["path"]
+                sql = compiled.read_text(encoding="utf-8") if compiled.exists() else None
+                report.findings += incremental_cost_findings(model, sql, model["path"])
+            report.incremental_models = len(result.get("incremental_models", []))
         if mode == modes[0]:
             report.seconds += float(parse.get("seconds", 0.0))
         reports.append(report)
@@ -952,9 +976,10 @@ def summarize(reports: Sequence[ModeReport], seconds: float) -> bool:
     parts = []
     for r in reports:
         tests = f"{r.tests} tests, " if r.tests_compiled else ""
+        costs = f", {r.incremental_models} incremental cost checks" if r.incremental_models else ""
         parts.append(
-            f"{r.mode}: {r.models} models, {tests}{r.analyses} analyses, {r.hooks} hooks "
-            f"({r.seconds:.1f}s)"
+            f"{r.mode}: {r.models} models, {tests}{r.analyses} analyses, {r.hooks} hooks"
+            f"{costs} ({r.seconds:.1f}s)"
         )
     detail = "; ".join(parts)
     if ok:

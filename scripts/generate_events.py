@@ -35,6 +35,14 @@ Writes into OUT:
   users.csv                  signed-up users: user_id, signup_at, is_power_user,
                              acquisition_channel.
   power_users.csv            user_id of the planted power users.
+  events/scenarios-00000.parquet
+                             server-side rows (user_id only) of the five trigger scenarios
+                             (cart abandoned, sign-up without profile, trial disengaged, loan
+                             paystub stall, win-back), for their own users; raw name =
+                             canonical name. truth.json["triggers"] lists every planted
+                             would-be fire, truth.json["trigger_scenarios"] the planted
+                             treatment effects (see journey_sample.scenarios).
+  cancellation_survey.csv    CRM table of the win-back users: user_id, cancelled_at, reason.
 Same arguments give byte-identical files.
 """
 
@@ -115,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=20000,
         help="people per chunk / Parquet part; bounds memory (default 20000)",
     )
+    parser.add_argument(
+        "--scenario-scale",
+        type=float,
+        default=1.0,
+        help="multiplies the number of trigger-scenario users (about 0.2 per simulated "
+        "person at 1; default 1)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -130,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             start_date=args.start_date,
             messy_rate=args.messy_rate,
             chunk_users=args.chunk_users,
+            scenario_scale=args.scenario_scale,
         )
     except ValueError as exc:
         print(f"generate_events.py: error: {exc}", file=sys.stderr)

@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -39,8 +38,12 @@ from journey_analytics.attribution import (
 from journey_analytics.attribution.bootstrap import bootstrap_intervals
 from journey_analytics.attribution.core import AttributionResult, PathSummary, numeric_column
 from journey_analytics.attribution.shapley import DEFAULT_MIN_SUPPORT
+from journey_analytics.runner import (
+    read_duckdb_table,
+    read_file,
+    replace_duckdb_tables,
+)
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 # tried in this order; the one found in the most paths wins (ties: the earlier one)
 SEPARATOR_CANDIDATES = (" > ", " >> ", " -> ", " → ", ">", "→", "|", ";", ",")
 
@@ -75,13 +78,6 @@ output tables (one file each in --out-dir):
   model_details (scalar details such as P(conversion)), channel_details (per-channel
   details such as Shapley values and sampling error bounds).
 """
-
-
-def quote_table_name(name: str) -> str:
-    """Validate ``[catalog.][schema.]table`` and return it double-quoted."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"not a plain table name: {name!r}")
-    return ".".join(f'"{part}"' for part in name.split("."))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,23 +198,11 @@ def read_input(args: argparse.Namespace) -> pd.DataFrame:
     """The raw input table; its index names rows as the user sees them (file lines)."""
     path = args.input or args.csv
     if path is not None:
-        if not path.exists():
-            raise SystemExit(f"error: input file {path} does not exist")
-        fmt = args.input_format
-        if fmt == "auto":
-            fmt = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
-        if fmt == "parquet":
-            frame = pd.read_parquet(path)
-            frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-        else:
-            # keep every value as text: numbers are checked (and rows named) later
-            frame = pd.read_csv(path, dtype=str, keep_default_na=True)
-            frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
-        return frame
+        # keep every CSV value as text: numbers are checked (and rows named) later
+        return read_file(path, args.input_format, as_text=True)
     if args.database is None:
         raise SystemExit("error: give --input (CSV or Parquet) or --database")
-    with duckdb.connect(str(args.database), read_only=True) as con:
-        frame = con.execute(f"select * from {quote_table_name(args.table)}").df()
+    frame = read_duckdb_table(args.database, args.table)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame
 
@@ -363,22 +347,9 @@ def write_table(frame: pd.DataFrame, directory: Path, name: str, fmt: str) -> Pa
     return target
 
 
-def _nullable(results: pd.DataFrame) -> pd.DataFrame:
-    """Float columns as nullable floats, so that NaN is stored as NULL."""
-    out = results.copy()
-    for column in out.columns:
-        if out[column].dtype == float:
-            out[column] = out[column].astype("Float64")
-    return out
-
-
 def write_results(database: Path, table: str, results: pd.DataFrame) -> None:
     """Replace ``table`` in the DuckDB ``database`` with ``results``."""
-    target = quote_table_name(table)
-    with duckdb.connect(str(database)) as con:
-        con.register("attribution_results_frame", _nullable(results))
-        con.execute(f"create or replace table {target} as select * from attribution_results_frame")
-        con.unregister("attribution_results_frame")
+    replace_duckdb_tables(database, [(table, results)])
 
 
 def _floats(text: str) -> tuple[float, float]:

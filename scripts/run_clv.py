@@ -17,30 +17,20 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from tqdm import tqdm
 
+from journey_analytics.runner import read_duckdb_table, replace_duckdb_tables
 from journey_analytics.segments.clv import (
     holdout_calibration_table,
     model_parameters_frame,
     predicted_clv_table,
 )
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
-
-
-def quote_table_name(name: str) -> str:
-    """Validate ``[catalog.][schema.]table`` and return it double-quoted."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"not a plain table name: {name!r}")
-    return ".".join(f'"{part}"' for part in name.split("."))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,11 +73,8 @@ def load_inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | 
         purchases = pd.read_csv(args.csv)
         users = pd.read_csv(args.users_csv) if args.users_csv else None
         return purchases, users
-    with duckdb.connect(str(args.database), read_only=True) as con:
-        purchases = con.execute(f"select * from {quote_table_name(args.table)}").df()
-        users = None
-        if args.users_table:
-            users = con.execute(f"select * from {quote_table_name(args.users_table)}").df()
+    purchases = read_duckdb_table(args.database, args.table)
+    users = read_duckdb_table(args.database, args.users_table) if args.users_table else None
     return purchases, users
 
 
@@ -123,18 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.calibration_csv:
         calibration.to_csv(args.calibration_csv, index=False)
     if args.output_table or args.calibration_table:
-        with duckdb.connect(str(args.database)) as con:
-            for name, frame in (
-                (args.output_table, predicted),
-                (args.calibration_table, calibration),
-            ):
-                if name:
-                    con.register("clv_result", frame)
-                    con.execute(
-                        f"create or replace table {quote_table_name(name)} as "
-                        "select * from clv_result"
-                    )
-                    con.unregister("clv_result")
+        written = ((args.output_table, predicted), (args.calibration_table, calibration))
+        replace_duckdb_tables(args.database, [(name, frame) for name, frame in written if name])
     return 0
 
 

@@ -81,6 +81,11 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "is_significant",
     "cohort_share_of_users",
     "cohort_share_of_revenue",
+    "relative_difference",
+    "relative_ci_lower",
+    "relative_ci_upper",
+    "p_value_adjusted",
+    "is_significant_adjusted",
 )
 
 
@@ -180,8 +185,12 @@ def _num(value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
-def compare_summary(inputs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """One output row per input row (cohort x metric) with difference, CI and p-value."""
+def compare_summary(
+    inputs: pd.DataFrame, confidence: float = 0.95, correction: str = "bh"
+) -> pd.DataFrame:
+    """One output row per input row (cohort x metric) with difference, CI and p-value, the
+    relative difference (cohort / rest - 1) with its delta-method interval, and p-values
+    adjusted over every comparison of the table (Benjamini-Hochberg by default, or 'holm')."""
     missing = [c for c in INPUT_COLUMNS if c not in inputs.columns]
     if missing:
         raise ValueError(
@@ -192,7 +201,9 @@ def compare_summary(inputs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     if bad_types:
         raise ValueError(f"metric_type must be 'proportion' or 'mean', got {bad_types}")
     rows: list[dict[str, object]] = []
+    variances: list[tuple[float, float]] = []
     for rec in inputs.to_dict("records"):
+        variances.append((_num(rec["cohort_variance"]), _num(rec["rest_variance"])))
         n1, n2 = _num(rec["cohort_n"]), _num(rec["rest_n"])
         m1, m2 = _num(rec["cohort_mean"]), _num(rec["rest_mean"])
         if rec["metric_type"] == "proportion":
@@ -249,6 +260,7 @@ def compare_summary(inputs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
             }
         )
     out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
+    _add_effect_sizes(out, variances, confidence, correction)
     for column in ("cohort_value", "rest_value", "difference", "ci_lower", "ci_upper"):
         out[column] = out[column].astype("float64")
     for column in ("statistic", "degrees_of_freedom", "p_value"):
@@ -256,7 +268,40 @@ def compare_summary(inputs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     out["cohort_share_of_users"] = out["cohort_share_of_users"].astype("float64")
     out["cohort_share_of_revenue"] = out["cohort_share_of_revenue"].astype("float64")
     out["is_significant"] = out["is_significant"].astype("boolean")
+    out["is_significant_adjusted"] = out["is_significant_adjusted"].astype("boolean")
     return out.sort_values(["cohort_name", "metric_name"], ignore_index=True)
+
+
+def _add_effect_sizes(
+    out: pd.DataFrame, variances: list[tuple[float, float]], confidence: float, correction: str
+) -> None:
+    """Relative differences with intervals and adjusted p-values (journey_analytics.experiments
+    .stats: delta method, Benjamini-Hochberg / Holm), in place."""
+    from journey_analytics.experiments import stats as exp_stats
+
+    alpha = 1 - confidence
+    lower, upper, relative = [], [], []
+    for rec, (v1, v2) in zip(out.to_dict("records"), variances, strict=True):
+        n1, n2 = float(rec["cohort_n"]), float(rec["rest_n"])
+        m1, m2 = _num(rec["cohort_value"]), _num(rec["rest_value"])
+        if n1 < 2 or n2 < 2 or math.isnan(m1) or math.isnan(m2) or m2 == 0:
+            relative.append(math.nan), lower.append(math.nan), upper.append(math.nan)
+            continue
+        with np.errstate(all="ignore"):
+            if rec["metric_type"] == "proportion":
+                eff = exp_stats.two_proportion(m2 * n2, n2, m1 * n1, n1, relative=True, alpha=alpha)
+            else:
+                eff = exp_stats.welch(m2, v2, n2, m1, v1, n1, relative=True, alpha=alpha)
+        relative.append(float(eff.estimate))
+        lower.append(float(eff.ci_lower))
+        upper.append(float(eff.ci_upper))
+    out["relative_difference"] = np.asarray(relative, dtype=float)
+    out["relative_ci_lower"] = np.asarray(lower, dtype=float)
+    out["relative_ci_upper"] = np.asarray(upper, dtype=float)
+    out["p_value_adjusted"] = exp_stats.adjust(out["p_value"].astype(float).to_numpy(), correction)
+    out["is_significant_adjusted"] = [
+        None if math.isnan(p) else bool(p < alpha) for p in out["p_value_adjusted"]
+    ]
 
 
 # --- command line ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@
     {%- if execute and not var('journey__offline_compile', false) -%}
         {%- set taxonomy = run_query(
             "select source_name, raw_event_name, event_name, event_category, journey_stage, is_conversion from "
-            ~ ref('journey_event_taxonomy') ~ " order by source_name, raw_event_name"
+            ~ journey.seed_ref('journey_event_taxonomy') ~ " order by source_name, raw_event_name"
         ) -%}
         {%- set lines = [] -%}
         {%- for row in taxonomy.rows -%}

@@ -92,7 +92,7 @@ named as (
         on e.event_name = specific.raw_event_name and specific.source_name = 'generic'
     left join taxonomy as any_source
         on e.event_name = any_source.raw_event_name and any_source.source_name = '*'
-)
+),
 gap_numbered as (
     -- the package starts a session when a new user id appears inside a gap session (a shared
     -- device switching user); retentioneering splits on time only, so each actor's events are

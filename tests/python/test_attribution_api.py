@@ -226,11 +226,15 @@ def test_run_attribution_csv_to_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     assert pd.read_csv(out_csv)["attributed_conversions"].sum() == pytest.approx(6.0)
 
 
-def test_run_attribution_rejects_odd_table_names() -> None:
+def test_run_attribution_rejects_odd_table_names(tmp_path: Path) -> None:
+    from journey_analytics.runner import quote_table_name
+
+    assert quote_table_name("main.results") == '"main"."results"'
     script = load_script("run_attribution")
-    assert script.quote_table_name("main.results") == '"main"."results"'
-    with pytest.raises(ValueError):
-        script.quote_table_name("results; drop table x")
+    database = tmp_path / "never_opened.duckdb"
+    with pytest.raises(ValueError, match="not a plain table name"):
+        script.main(["--database", str(database), "--table", "results; drop table x"])
+    assert not database.exists()
 
 
 @pytest.mark.parametrize("name", ["run_attribution", "benchmark_attribution"])

@@ -198,7 +198,9 @@ def test_peer_two_way_comparison_counts_each_side() -> None:
 PEER_PYTHON = PROJECT_DIR / ".venv-peer" / "bin" / "python"
 
 
-@pytest.mark.skipif(not PEER_PYTHON.exists(), reason="no .venv-peer (make bench-peer creates it)")
+@pytest.mark.skipif(
+    not PEER_PYTHON.exists(), reason="no .venv-peer (make test and make bench-peer create it)"
+)
 def test_peer_agrees_with_our_marts(tmp_path: Path) -> None:
     """retentioneering, an independent implementation, finds the same sessions, transitions and
     checkout funnel counts on the same raw events (messy rows included)."""

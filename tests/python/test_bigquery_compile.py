@@ -188,3 +188,64 @@ def test_project_compiles_for_bigquery_offline(capsys: pytest.CaptureFixture[str
     output = capsys.readouterr().out
     assert exit_code == 0, output
     assert "OK BigQuery offline compile" in output
+    assert "2 incremental cost checks" in output
+
+
+# ---- incremental cost ----------------------------------------------------------------------
+
+
+def _table(name: str) -> str:
+    return f"`{cb.GCP_PROJECT}`.`{cb.DATASET}`.`{name}`"
+
+
+def test_incremental_cost_needs_partition_cluster_and_named_columns() -> None:
+    configured = {
+        "name": "fct_x",
+        "partition_by": {"field": "d", "data_type": "date"},
+        "cluster_by": ["a"],
+    }
+    named = f"with stored as (select id, a from {_table('fct_x')}) select * from stored"
+    assert cb.incremental_cost_findings(configured, named, "x.sql") == []
+    star = f"with stored as (\nselect * from {_table('fct_x')}) select id from stored"
+    findings = cb.incremental_cost_findings(configured, star, "x.sql")
+    assert [(f.rule, f.line) for f in findings] == [("cost", 2)]
+    assert "select *" in findings[0].message
+    # another table read with * is not this model's cost
+    other = f"select * from {_table('fct_y')}"
+    assert cb.incremental_cost_findings(configured, other, "x.sql") == []
+    bare = {"name": "fct_x", "partition_by": None, "cluster_by": []}
+    messages = [f.message for f in cb.incremental_cost_findings(bare, named, "x.sql")]
+    assert messages == [
+        "incremental model fct_x has no partition_by on BigQuery",
+        "incremental model fct_x has no cluster_by on BigQuery",
+    ]
+
+
+def test_big_incremental_models_partition_and_cluster_only_on_bigquery(tmp_path: Path) -> None:
+    """fct_events and fct_sessions: day partitions and clustering on BigQuery, nothing on DuckDB."""
+    import json
+
+    from dbt_harness import DbtProject
+
+    project = DbtProject(workdir=tmp_path)
+    project.run("parse")
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    for name in ("fct_events", "fct_sessions"):
+        config = manifest["nodes"][f"model.journey.{name}"]["config"]
+        assert config["materialized"] == "incremental"
+        assert config.get("partition_by") is None, name
+    pytest.importorskip("dbt.adapters.bigquery")
+    reports = cb.run_checks(
+        REPO_ROOT, tmp_path / "bq", {}, modes=("full",), tests="none", check_hooks=False
+    )
+    assert all(not r.compile_errors for r in reports), reports
+    bq = json.loads((tmp_path / "bq" / "worker-result.json").read_text())
+    models = {m["name"]: m for m in bq["incremental_models"]}
+    assert models["fct_events"]["partition_by"] == {
+        "field": "event_date",
+        "data_type": "date",
+        "granularity": "day",
+    }
+    assert models["fct_sessions"]["partition_by"]["field"] == "session_date"
+    assert models["fct_events"]["cluster_by"] == ["actor_id", "event_name"]
+    assert models["fct_sessions"]["cluster_by"] == ["user_id"]

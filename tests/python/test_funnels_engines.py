@@ -139,8 +139,12 @@ def test_every_option_compiles_for_bigquery(tmp_path: Path) -> None:
         ]
     )  # fmt: skip
     assert result.success, result.exception
+    compiled_models = target / "compiled" / "journey" / "models"
     compiled = sorted(
-        (target / "compiled" / "journey" / "models" / "marts" / "funnels").glob("*.sql")
+        [
+            *(compiled_models / "intermediate" / "funnels").glob("*.sql"),
+            *(compiled_models / "marts" / "funnels").glob("*.sql"),
+        ]
     )
     assert {p.stem for p in compiled} >= {
         "int_funnel_attempts",

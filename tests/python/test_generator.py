@@ -67,6 +67,23 @@ RAW_NAMES = {
     "Newsletter Signup",
     "debug_ping",
 }
+#: Server-side rows of the trigger scenarios (raw name = canonical name, own users).
+SCENARIO_NAMES = {
+    "cart_viewed",
+    "order_completed",
+    "trial_started",
+    "user_logged_in",
+    "project_created",
+    "subscription_started",
+    "loan_application_started",
+    "document_upload_started",
+    "document_upload_completed",
+    "loan_application_submitted",
+    "loan_defaulted",
+    "subscription_cancelled",
+    "page_viewed",
+    "title_viewed",
+}
 CHECKOUT = ["view_cart", "add_shipping_info", "add_payment_info", "purchase"]
 TRIAL = ["sign_up", "complete_profile", "create_project", "invite_user", "subscribe"]
 
@@ -136,11 +153,12 @@ def medium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
 
 def test_schema_is_exact(small: tuple[Path, dict[str, Any]]) -> None:
     out, truth = small
-    parts = sorted((out / "events").glob("part-*.parquet"))
+    parts = sorted((out / "events").glob("*.parquet"))
     assert [p.name for p in parts] == [
         "part-00000.parquet",
         "part-00001.parquet",
         "part-00002.parquet",
+        "scenarios-00000.parquet",
     ]
     for part in parts:
         schema = pq.read_schema(part)
@@ -155,7 +173,9 @@ def test_row_counts_and_names_match_truth(small: tuple[Path, dict[str, Any]]) ->
     out, truth = small
     con = _connect(out)
     by_name = dict(con.execute("select event_name, count(*) from ev group by 1").fetchall())
-    assert set(by_name) <= RAW_NAMES
+    assert set(by_name) <= RAW_NAMES | SCENARIO_NAMES
+    assert not RAW_NAMES & SCENARIO_NAMES
+    assert set(truth["row_counts"]["scenario_event_names"]) == SCENARIO_NAMES
     expected = {k: v for k, v in truth["row_counts"]["by_event_name"].items() if v}
     assert by_name == expected
     assert _one(con, "select count(*) from clean") == truth["row_counts"]["clean_events"]
@@ -196,14 +216,14 @@ def test_identifiers_and_values_are_well_formed(small: tuple[Path, dict[str, Any
     assert bad_sessions == 0
     for (props,) in con.execute("select distinct properties from ev").fetchall():
         assert isinstance(json.loads(props), dict)
-    # revenue and currency only (and always) on purchase / subscribe
+    # revenue and currency only (and always) on purchase / subscribe (and their scenario names)
     rows = con.execute(
         """select event_name, count(*), count(revenue), count(currency),
                   min(revenue), count(*) filter (where currency not in ('USD', 'EUR'))
            from ev group by 1"""
     ).fetchall()
     for name, n, n_rev, n_cur, min_rev, bad_cur in rows:
-        if name in ("purchase", "subscribe"):
+        if name in ("purchase", "subscribe", "order_completed", "subscription_started"):
             assert n_rev == n_cur == n and min_rev > 0 and bad_cur == 0
         else:
             assert n_rev == n_cur == 0
@@ -234,9 +254,12 @@ def test_same_arguments_give_identical_bytes(
 
 def test_rerun_removes_stale_parts(tmp_path: Path) -> None:
     generate(GeneratorConfig(users=60, days=10, chunk_users=20), tmp_path)
-    assert len(list((tmp_path / "events").glob("*.parquet"))) == 3
+    assert len(list((tmp_path / "events").glob("part-*.parquet"))) == 3
     generate(GeneratorConfig(users=60, days=10, chunk_users=60), tmp_path)
-    assert [p.name for p in (tmp_path / "events").glob("*.parquet")] == ["part-00000.parquet"]
+    assert sorted(p.name for p in (tmp_path / "events").glob("*.parquet")) == [
+        "part-00000.parquet",
+        "scenarios-00000.parquet",
+    ]
 
 
 # ------------------------------------------------------------------------------ messy rows
@@ -405,6 +428,14 @@ def test_checkout_steps_in_order_and_counts_match(small: tuple[Path, dict[str, A
                                     'purchase') group by 1"""
         ).fetchall()
     )
+    # plus the trigger scenario's carts: one server-side cart_viewed (own session) per user
+    scenario_carts = _one(
+        con,
+        """select count(*) from clean where event_name = 'cart_viewed'
+           having count(*) = count(distinct user_id)""",
+    )
+    assert scenario_carts == truth["checkout_funnel"]["scenario_cart_sessions"] > 0
+    per_step["view_cart"] += scenario_carts
     assert per_step == truth["checkout_funnel"]["sessions_reaching_step"]
     bad = con.execute(
         """with s as (
@@ -733,7 +764,8 @@ def test_power_users_file_and_weekly_rule(medium: tuple[Path, dict[str, Any]]) -
     rows = con.execute(
         f"""with u as (
               select user_id, min(event_timestamp) filter (where event_name = 'sign_up') as su
-              from clean where user_id is not null group by 1),
+              from clean where user_id is not null group by 1
+              having su is not null),  -- scenario users never sign up
             w as (select u.user_id, floor(date_diff('microsecond', u.su, {end}) / 604800e6) as full
                   from u),
             f as (select c.user_id,
@@ -787,8 +819,16 @@ def test_cli_writes_outputs_and_summary(tmp_path: Path, capsys: pytest.CaptureFi
     for name in ("persons.csv", "users.csv", "power_users.csv", "events/part-00000.parquet"):
         assert (out / name).is_file()
     con = _connect(out)
-    first = _one(con, "select min(event_timestamp) from clean")
+    first = _one(con, "select min(event_timestamp) from clean where anonymous_id is not null")
     assert first.date() >= date(2025, 3, 1)
+    # only win-back history (cancellations 31-59 days before a visit) precedes the range
+    early = {
+        r[0]
+        for r in con.execute(
+            "select distinct event_name from clean where event_timestamp < '2025-03-01'"
+        ).fetchall()
+    }
+    assert early <= {"subscription_cancelled", "page_viewed", "title_viewed"}
     with pytest.raises(SystemExit) as exc:
         cli.main(["--help"])
     assert exc.value.code == 0

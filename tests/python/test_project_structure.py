@@ -30,9 +30,19 @@ def layer(node: dict[str, Any]) -> str:
     return Path(node["original_file_path"]).parts[1]
 
 
+def family(node: dict[str, Any]) -> str:
+    """The folder under the layer: a source for staging, an analysis family otherwise."""
+    return Path(node["original_file_path"]).parts[2]
+
+
+# the half that acts on journeys reads the half that describes them: experiments measure the
+# lift of triggers; triggers enter users by segment
+ACTS_ON = {"experiments": ("triggers",), "triggers": ("segments",)}
+
+
 def test_models_are_named_for_their_layer(manifest: dict[str, Any]) -> None:
-    # marts folders may keep their own int_ helpers beside the fct_/dim_ they feed
-    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_", "int_")}
+    prefixes = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_")}
+    prefixes["semantic"] = ("metricflow_",)  # MetricFlow's time spine beside the semantic models
     wrong = [
         node["name"]
         for node in project_models(manifest)
@@ -55,17 +65,24 @@ def test_only_staging_reads_sources_and_staging_reads_nothing_else(
             problems.append(f"{node['name']} reads more than one source")
         if layer(node) == "staging" and models:
             problems.append(f"{node['name']} (staging) reads models {models}")
-        if layer(node) == "intermediate" and any(
-            manifest["nodes"][m]["name"].startswith(("fct_", "dim_")) for m in models
-        ):
-            problems.append(f"{node['name']} (intermediate) reads a mart")
+        if layer(node) == "intermediate":
+            # an analysis family's intermediate steps build on the core marts (events, sessions,
+            # users) and on their own family's marts; never on another family's marts
+            allowed = {"core", family(node), *ACTS_ON.get(family(node), ())}
+            problems.extend(
+                f"{node['name']} (intermediate) reads the {family(manifest['nodes'][m])} mart "
+                f"{manifest['nodes'][m]['name']}"
+                for m in models
+                if layer(manifest["nodes"][m]) == "marts"
+                and family(manifest["nodes"][m]) not in allowed
+            )
     assert problems == []
 
 
 def test_marts_are_documented_and_contracted(manifest: dict[str, Any]) -> None:
     problems = []
     for node in project_models(manifest):
-        if layer(node) != "marts" or node["name"].startswith("int_"):
+        if layer(node) != "marts":
             continue
         if not node["description"].strip():
             problems.append(f"{node['name']}: no description")

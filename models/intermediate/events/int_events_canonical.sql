@@ -12,7 +12,7 @@ with validated as (
 
 taxonomy as (
 
-    select * from {{ ref('journey_event_taxonomy') }}
+    select * from {{ journey.seed_ref('journey_event_taxonomy') }}
 
 ),
 

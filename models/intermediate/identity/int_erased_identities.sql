@@ -18,7 +18,7 @@ with requests as (
     {% if requests_relation %}
         from {{ requests_relation }}
     {% else %}
-        from {{ ref('journey_erasure_requests') }}
+        from {{ journey.seed_ref('journey_erasure_requests') }}
     {% endif %}
 
 ),

@@ -8,8 +8,15 @@
     journey_analytics.segments.stats, in the dbt Python model fct_power_user_comparison on
     DuckDB or as a script elsewhere. Metrics: retention_d{first}_{last} (rate, users first seen
     long enough ago), conversion_rate (rate), revenue_per_user (mean) and
-    feature_events_per_user (mean).
+    feature_events_per_user (mean). These are measured up to the as-of date, the same data the
+    cohorts are selected on (descriptive, circular as evidence of an effect). With
+    var journey__power_user_outcome_days = N (e.g. 28), two outcomes measured after the cohort
+    is defined are added: active_next_{N}d (rate: any event in days 1..N after the as-of date)
+    and revenue_next_{N}d (mean, reporting currency), counted only when the data reach N days
+    past the as-of date (set journey__segments_as_of_date N days before the data end);
+    otherwise their rows have no users.
 -#}
+{%- set outcome_days = var('journey__power_user_outcome_days', none) -%}
 {%- set retention = journey.retention_window_days() -%}
 {%- set metrics = [
     ('retention_d' ~ retention[0] ~ '_' ~ retention[1], 'proportion',
@@ -18,12 +25,97 @@
     ('revenue_per_user', 'mean', 'revenue', none),
     ('feature_events_per_user', 'mean', 'feature_event_count', none),
 ] -%}
+{%- if outcome_days is not none -%}
+    {%- if outcome_days is not number or outcome_days < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "journey: var journey__power_user_outcome_days must be a whole number of days >= 1 or null, got: "
+            ~ outcome_days
+        ) }}
+    {%- endif -%}
+    {%- do metrics.append(('active_next_' ~ outcome_days ~ 'd', 'proportion',
+        'case when is_active_after then 1.0 else 0.0 end', 'is_outcome_observable')) -%}
+    {%- do metrics.append(('revenue_next_' ~ outcome_days ~ 'd', 'mean', 'revenue_after', 'is_outcome_observable')) -%}
+{%- endif -%}
 
-with population as (
+with population_metrics as (
 
     select * from {{ ref('int_segments_user_metrics') }}
 
 ),
+{%- if outcome_days is not none %}
+
+    events as (
+
+        select
+            user_id,
+            event_date,
+            revenue,
+            currency
+        from {{ ref('fct_events') }}
+
+    ),
+
+    currency_rates as (
+
+        select * from {{ ref('journey_currency_rates') }}
+
+    ),
+
+    data_end as (
+
+        select max(event_date) as data_end_date from events
+
+    ),
+
+    -- what each user did in the N days after the as-of date the cohorts are defined on
+    outcome_events as (
+
+        select
+            population_metrics.user_id,
+            events.revenue * currency_rates.rate_to_reporting_currency as converted_revenue
+        from population_metrics
+        inner join events
+            on population_metrics.user_id = events.user_id
+        left join currency_rates
+            on coalesce(events.currency, '{{ var("journey__reporting_currency", "USD") }}') = currency_rates.currency
+        where
+            {{ dbt.datediff('population_metrics.as_of_date', 'events.event_date', 'day') }}
+            between 1 and {{ outcome_days }}
+
+    ),
+
+    outcomes as (
+
+        select
+            user_id,
+            sum(coalesce(converted_revenue, 0)) as revenue_after
+        from outcome_events
+        group by 1
+
+    ),
+
+    population as (
+
+        select
+            population_metrics.*,
+            outcomes.user_id is not null as is_active_after,
+            coalesce(outcomes.revenue_after, 0) as revenue_after,
+            {{ dbt.datediff('population_metrics.as_of_date', 'data_end.data_end_date', 'day') }}
+            >= {{ outcome_days }} as is_outcome_observable
+        from population_metrics
+        cross join data_end
+        left join outcomes
+            on population_metrics.user_id = outcomes.user_id
+
+    ),
+{%- else %}
+
+    population as (
+
+        select * from population_metrics
+
+    ),
+{%- endif %}
 
 members as (
 

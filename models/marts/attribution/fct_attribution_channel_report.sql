@@ -32,13 +32,13 @@ paths as (
 
 channel_spend as (
 
-    select * from {{ ref('journey_channel_spend') }}
+    select * from {{ journey.seed_ref('journey_channel_spend') }}
 
 ),
 
 currency_rates as (
 
-    select * from {{ ref('journey_currency_rates') }}
+    select * from {{ journey.seed_ref('journey_currency_rates') }}
 
 ),
 

@@ -24,7 +24,7 @@ with events as (
 
 currency_rates as (
 
-    select * from {{ ref('journey_currency_rates') }}
+    select * from {{ journey.seed_ref('journey_currency_rates') }}
 
 ),
 

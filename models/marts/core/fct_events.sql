@@ -1,4 +1,4 @@
--- depends_on: {{ ref('journey_event_taxonomy') }}
+-- depends_on: {{ journey.seed_ref('journey_event_taxonomy') }}
 {{
     config(
         materialized='incremental',

@@ -38,14 +38,14 @@ source_categories as (
     select
         lower(source) as category_source,
         min(source_category) as source_category
-    from {{ ref('journey_source_categories') }}
+    from {{ journey.seed_ref('journey_source_categories') }}
     group by 1
 
 ),
 
 currency_rates as (
 
-    select * from {{ ref('journey_currency_rates') }}
+    select * from {{ journey.seed_ref('journey_currency_rates') }}
 
 ),
 

@@ -11,7 +11,7 @@ with snapshots as (
 
 segments as (
 
-    select * from {{ ref('journey_rfm_segments') }}
+    select * from {{ journey.seed_ref('journey_rfm_segments') }}
 
 ),
 

@@ -6,33 +6,7 @@
 -#}
 {%- set definition = journey.journey_stage_definition() -%}
 
-with events as (
-
-    select * from {{ ref('fct_events') }}
-
-),
-
-as_of as (
-
-    select {{ journey.segments_as_of_date() }} as as_of_date
-
-),
-
-staged as (
-
-    select
-        events.user_id,
-        events.event_id,
-        events.event_at,
-        events.sequence_number,
-        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank
-    from events
-    cross join as_of
-    where
-        events.journey_stage is not null
-        and events.event_date <= as_of.as_of_date
-
-),
+with {{ journey.journey_staged_events_ctes() }},
 
 per_user as (
 
@@ -61,8 +35,7 @@ furthest_reached as (
 
 ),
 
--- the last staged event in the canonical order (journey.event_order), found among the events
--- at the user's latest timestamp only, so no window runs over every event
+-- the last staged event in the canonical order, among the events at the user's latest time
 latest as (
 
     select
@@ -70,21 +43,8 @@ latest as (
         stage_rank as latest_stage_rank,
         event_at as latest_stage_at
     from (
-        select
-            staged.user_id,
-            staged.stage_rank,
-            staged.event_at,
-            row_number() over (
-                partition by staged.user_id
-                order by staged.sequence_number desc nulls first, staged.event_id desc
-            ) as position_from_end
-        from staged
-        inner join per_user
-            on
-                staged.user_id = per_user.user_id
-                and staged.event_at = per_user.last_staged_event_at
-    ) as last_events
-    where position_from_end = 1
+        {{ journey.journey_stage_last_event(['user_id'], 'per_user', 'last_staged_event_at') | indent(8) }}
+    ) as last_staged
 
 ),
 

@@ -8,17 +8,7 @@
 -#}
 {%- set definition = journey.journey_stage_definition() -%}
 
-with events as (
-
-    select * from {{ ref('fct_events') }}
-
-),
-
-as_of as (
-
-    select {{ journey.segments_as_of_date() }} as as_of_date
-
-),
+with {{ journey.journey_staged_events_ctes() }},
 
 weeks as (
 
@@ -27,23 +17,6 @@ weeks as (
     from events
     cross join as_of
     where events.event_date <= as_of.as_of_date
-
-),
-
-staged as (
-
-    select
-        events.user_id,
-        events.event_id,
-        events.event_at,
-        events.sequence_number,
-        {{ journey.segment_period_start('events.event_date', 'week') }} as week_start_date,
-        {{ journey.journey_stage_rank('events.journey_stage') }} as stage_rank
-    from events
-    cross join as_of
-    where
-        events.journey_stage is not null
-        and events.event_date <= as_of.as_of_date
 
 ),
 
@@ -68,22 +41,10 @@ active_week_stats as (
             week_start_date,
             stage_rank as last_stage_rank
         from (
-            select
-                staged.user_id,
-                staged.week_start_date,
-                staged.stage_rank,
-                row_number() over (
-                    partition by staged.user_id, staged.week_start_date
-                    order by staged.sequence_number desc nulls first, staged.event_id desc
-                ) as position_from_end
-            from staged
-            inner join active_week_stats
-                on
-                    staged.user_id = active_week_stats.user_id
-                    and staged.week_start_date = active_week_stats.week_start_date
-                    and staged.event_at = active_week_stats.last_event_at
-        ) as last_events
-        where position_from_end = 1
+            {{ journey.journey_stage_last_event(
+                ['user_id', 'week_start_date'], 'active_week_stats', 'last_event_at'
+            ) | indent(12) }}
+        ) as last_staged
 
     ),
 {%- endif %}

@@ -22,7 +22,7 @@ events as (
 
 segments as (
 
-    select * from {{ ref('journey_rfm_segments') }}
+    select * from {{ journey.seed_ref('journey_rfm_segments') }}
 
 ),
 

@@ -58,6 +58,12 @@ conversions = sum over exposed persons of ``P(S) - P(S without c)``, removal eff
 that / expected total, expected Shapley conversions, realised converters), ``identity``
 (shared-computer anonymous ids), ``power_users``, ``messy_rows`` and every planted
 parameter. ``persons.csv`` holds the per-person channel set, ``P(S)`` and outcome.
+
+Trigger scenarios (:mod:`journey_sample.scenarios`): after the chunks, five scenarios write
+server-side rows for their own users (``events/scenarios-00000.parquet``) and the CRM file
+``cancellation_survey.csv``; ``truth.json["triggers"]`` lists the planted would-be fires and
+``truth.json["trigger_scenarios"]`` the watermark, holdouts and planted treatment effects. Their
+rows are counted in ``row_counts``; their carts in ``checkout_funnel.sessions_reaching_step``.
 """
 
 from __future__ import annotations
@@ -78,6 +84,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from journey_sample import scenarios as scenarios_pkg
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -364,6 +372,8 @@ class GeneratorConfig:
     start_date: date = date(2026, 1, 1)
     messy_rate: float = 0.002
     chunk_users: int = 20000
+    #: Multiplies the number of trigger-scenario users (journey_sample.scenarios).
+    scenario_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.users < 1:
@@ -372,6 +382,8 @@ class GeneratorConfig:
             raise ValueError("days must be >= 1")
         if self.chunk_users < 1:
             raise ValueError("chunk_users must be >= 1")
+        if not 0.0 < self.scenario_scale <= 10000.0:
+            raise ValueError("scenario_scale must be within (0, 10000]")
         if not 0.0 <= self.messy_rate <= 0.2:
             raise ValueError("messy_rate must be within [0, 0.2]")
 
@@ -384,6 +396,7 @@ class GeneratorConfig:
             "start_date": self.start_date.isoformat(),
             "messy_rate": self.messy_rate,
             "chunk_users": self.chunk_users,
+            "scenario_scale": self.scenario_scale,
         }
 
 
@@ -730,6 +743,8 @@ _DEC_PAIRS = (np.arange(100) // 10 + 48).astype(np.uint16) | (
 TAG_USER = 1
 TAG_DEVICE = 2
 TAG_EVENT = 3
+#: Id namespace of the trigger scenarios' events (see journey_sample.scenarios).
+TAG_SCENARIO_EVENT = scenarios_pkg.base.TAG_SCENARIO_EVENT
 
 
 def mix64(x: U64) -> U64:
@@ -1822,6 +1837,56 @@ def chunk_bounds(config: GeneratorConfig) -> list[tuple[int, int]]:
     ]
 
 
+def scenario_context(config: GeneratorConfig) -> scenarios_pkg.base.ScenarioContext:
+    """Run arguments of the trigger scenarios (ids share the simulation's namespaces)."""
+    epoch_us = (config.start_date - date(1970, 1, 1)).days * US_PER_DAY
+    seed = config.seed
+
+    def user_ids(person: I64) -> list[str]:
+        return _hex_array("u", id_words(TAG_USER, np.asarray(person), seed)).to_pylist()
+
+    def event_ids(eid: I64) -> list[str]:
+        return _hex_array("e", id_words(TAG_SCENARIO_EVENT, np.asarray(eid), seed)).to_pylist()
+
+    return scenarios_pkg.base.ScenarioContext(
+        seed=seed,
+        users=config.users,
+        scale=config.scenario_scale,
+        start_us=epoch_us,
+        end_us=epoch_us + config.days * US_PER_DAY,
+        user_id_of=user_ids,
+        event_id_of=event_ids,
+    )
+
+
+def scenario_table(cols: dict[str, npt.NDArray[Any]], seed: int) -> pa.Table:
+    """Server-side scenario rows (user_id only) as a table of :data:`EVENT_SCHEMA`."""
+    n = len(cols["ts"])
+    ts = cols["ts"].astype(np.int64)
+    eid = cols["eid"].astype(np.int64)
+    words = id_words(TAG_SCENARIO_EVENT, eid, seed)
+    # load delay 1..90 s, derived from the event id (deterministic, no extra random draws)
+    loaded = ts + (1 + (words % np.uint64(90)).astype(np.int64)) * US_PER_S
+    rev = cols["revenue"].astype(np.float64)
+    rev_null = np.isnan(rev)
+    nulls = pa.nulls(n, pa.string())
+    arrays = [
+        _hex_array("e", words),
+        pa.array(cols["name"].astype(str), pa.string()),
+        pa.array(ts.view("datetime64[us]")),
+        _hex_array("u", id_words(TAG_USER, cols["person"].astype(np.int64), seed)),
+        nulls,
+        nulls,
+        pa.nulls(n, pa.int64()),
+        *([nulls] * 7),
+        pa.array(np.where(rev_null, 0.0, rev), mask=rev_null),
+        pa.array(np.where(rev_null, None, "USD"), pa.string()),
+        pa.array(cols["prop"].astype(str), pa.string()),
+        pa.array(loaded.view("datetime64[us]")),
+    ]
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
 def generate(
     config: GeneratorConfig,
     out_dir: str | Path,
@@ -1838,7 +1903,7 @@ def generate(
     out = Path(out_dir)
     events_dir = out / "events"
     events_dir.mkdir(parents=True, exist_ok=True)
-    for stale in sorted(events_dir.glob("part-*.parquet")):
+    for stale in sorted([*events_dir.glob("part-*.parquet"), *events_dir.glob("scenarios-*")]):
         stale.unlink()
     started = time.perf_counter()
     totals = ChunkStats()
@@ -1846,10 +1911,14 @@ def generate(
     power_rows: list[pa.Table] = []
     users_rows: list[pa.Table] = []
     bounds = chunk_bounds(config)
+    scenario_run = scenarios_pkg.ScenarioRun(
+        scenario_context(config), lambda cols: scenario_table(cols, config.seed)
+    )
     try:
         for chunk_index, (first, size) in enumerate(bounds):
             result = simulate_chunk(config, params, chunk_index, first, size)
             write_events(result.table, events_dir / f"part-{chunk_index:05d}.parquet")
+            scenario_run.observe_chunk(result.table)
             totals.merge(result.stats)
             persons = result.persons
             if persons_writer is None:
@@ -1868,14 +1937,42 @@ def generate(
             persons_writer.close()
     pacsv.write_csv(pa.concat_tables(users_rows), out / "users.csv")
     pacsv.write_csv(pa.concat_tables(power_rows), out / "power_users.csv")
+    additions, scenario_rows, scenario_counts = scenario_run.finish(out)
+    write_events(scenario_rows, events_dir / scenarios_pkg.SCENARIO_FILE)
     truth = build_truth(config, params, totals)
+    _add_scenario_counts(truth, scenario_rows.num_rows, scenario_counts)
+    truth.update(additions)
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return GenerationSummary(
         out_dir=out,
-        events=totals.rows_written,
+        events=totals.rows_written + scenario_rows.num_rows,
         persons=totals.persons,
         chunks=len(bounds),
         elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _add_scenario_counts(truth: dict[str, Any], rows: int, by_name: dict[str, int]) -> None:
+    """Count the (clean, server-side) scenario rows into ``row_counts``."""
+    counts = truth["row_counts"]
+    counts["events_written"] += rows
+    counts["clean_events"] += rows
+    for key in ("by_event_name", "clean_by_event_name"):
+        for name, n in by_name.items():
+            if name in counts[key]:
+                raise ValueError(f"scenario event name {name!r} clashes with a simulated name")
+            counts[key][name] = n
+    counts["scenario_event_names"] = sorted(by_name)
+    # each scenario cart user views one cart, in a server-side session of its own: a checkout
+    # session (canonical cart_viewed) that goes no further
+    cart = by_name.get("cart_viewed", 0)
+    funnel = truth["checkout_funnel"]
+    reached = funnel["sessions_reaching_step"]
+    reached["view_cart"] += cart
+    funnel["scenario_cart_sessions"] = cart
+    first, second = funnel["steps"][:2]
+    funnel["realised_step_rate"][second] = (
+        reached[second] / reached[first] if reached[first] else None
     )
 
 

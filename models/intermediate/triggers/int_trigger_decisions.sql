@@ -1,0 +1,483 @@
+-- depends_on: {{ ref('journey_trigger_suppressions') }}
+{{ config(materialized='table') }}
+
+{#-
+    Every step of every trigger entry, and what became of it (docs: triggers_semantics).
+
+    condition_true_at (T) = entered_at + the step's offset. The step is decided at load moment
+    decided_at_load (D): the first load whose watermark reaches T, and not before the entry event
+    itself was loaded. Until then it is pending. An exit event cancels the step only when its
+    event time is in (entered_at, T] and it was loaded at or before D, so the outcome does not
+    depend on when builds run. Decided steps then pass, in order: re-entry (already_entered),
+    exit (exited), suppression lists (suppressed), the global control and the trigger's holdout
+    (global_control, holdout), quiet hours in the user's time zone (delayed, or quiet_hours when
+    declared drop), and the channel's frequency cap per local day or ISO week, for which the
+    steps compete by decision moment, then priority (capped, or lower_priority when a step of
+    higher priority decided at the same load took the slot).
+-#}
+{%- set triggers = journey.trigger_configs() -%}
+{%- set settings = journey.trigger_settings() -%}
+{%- set suppressions_relation = var('journey__trigger_suppressions_relation', none) -%}
+{{ journey.trigger_warn_unmatched(triggers, ref('int_trigger_entries')) }}
+
+with entries as (
+
+    select * from {{ ref('int_trigger_entries') }}
+
+),
+
+steps as (
+
+    select * from {{ ref('dim_trigger_steps') }}
+
+),
+
+watermarks as (
+
+    select * from {{ ref('int_trigger_load_watermarks') }}
+
+),
+
+events as (
+
+    select
+        event_name,
+        event_at,
+        user_id,
+        properties,
+        coalesce(loaded_at, event_at) as loaded_at
+    from {{ ref('fct_events') }}
+    where is_identified
+
+),
+
+suppressions as (
+
+    select
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(added_at as {{ dbt.type_timestamp() }}) as added_at
+    {% if suppressions_relation %}
+        from {{ suppressions_relation }}
+    {% else %}
+        from {{ ref('journey_trigger_suppressions') }}
+    {% endif %}
+
+),
+
+candidates as (
+
+    select
+        {{ journey.trigger_fire_id(
+            'entries.trigger_name', 'steps.step_name', 'entries.user_id', 'entries.entry_event_id'
+        ) }} as fire_id,
+        entries.trigger_name,
+        steps.step_name,
+        steps.step_number,
+        entries.user_id,
+        steps.channel,
+        steps.payload,
+        steps.priority,
+        entries.entry_event_id,
+        entries.entered_at,
+        entries.entry_loaded_at,
+        entries.match_value,
+        entries.is_accepted_entry,
+        {{ journey.funnel_timestamp_add_seconds('entries.entered_at', 'steps.offset_seconds') }} as condition_true_at,
+        steps.holdout_share,
+        steps.holdout_salt,
+        steps.global_control_share,
+        steps.global_control_salt,
+        steps.quiet_hours_start_minute,
+        steps.quiet_hours_end_minute,
+        steps.quiet_hours_action,
+        steps.channel_cap_max,
+        steps.channel_cap_period
+    from entries
+    inner join steps
+        on entries.trigger_name = steps.trigger_name
+
+),
+
+closing_points as (
+
+    -- window ends and watermark rises in one order; a window end sorts before an equal watermark
+    select
+        condition_true_at as point_at,
+        0 as point_kind,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from candidates
+    group by condition_true_at
+
+    union all
+
+    select
+        watermark_at as point_at,
+        1 as point_kind,
+        loaded_at
+    from watermarks
+
+),
+
+window_closed as (
+
+    -- the watermark only rises, so the first load whose watermark reaches T is the smallest
+    -- load time among the watermark rows at or after T
+    select
+        point_at as condition_true_at,
+        point_kind,
+        min(loaded_at) over (
+            order by point_at, point_kind rows between current row and unbounded following
+        ) as closed_at_load
+    from closing_points
+
+),
+
+decided as (
+
+    select
+        candidates.*,
+        case
+            when window_closed.closed_at_load is null then null
+            when window_closed.closed_at_load < candidates.entry_loaded_at then candidates.entry_loaded_at
+            else window_closed.closed_at_load
+        end as decided_at_load
+    from candidates
+    inner join window_closed
+        on
+            candidates.condition_true_at = window_closed.condition_true_at
+            and window_closed.point_kind = 0
+
+),
+
+exit_events as (
+
+    {% for t in triggers if t.exit %}
+    select
+        {{ journey.funnel_literal(t.name) }} as trigger_name,
+        {{ 'true' if t.exit.since == 'ever' else 'false' }} as is_exit_ever,
+        user_id,
+        event_at as exit_at,
+        loaded_at as exit_loaded_at,
+        {% if t.exit.match_property -%}
+            {{ journey.json_extract_string('properties', t.exit.match_property) }}
+        {%- else -%}
+            cast(null as {{ dbt.type_string() }})
+        {%- endif %} as match_value
+    from events
+    where event_name in (
+        {%- for e in t.exit.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    )
+        {% if not loop.last %}
+    union all
+        {% endif %}
+    {% else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as trigger_name,
+            cast(null as {{ dbt.type_boolean() }}) as is_exit_ever,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_timestamp() }}) as exit_at,
+            cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
+            cast(null as {{ dbt.type_string() }}) as match_value
+        from events
+        where false
+    {% endfor %}
+
+),
+
+exits as (
+
+    -- the first exit event in (entered_at, T] (since: ever - up to T) known at the decision moment
+    select
+        decided.fire_id,
+        min(exit_events.exit_at) as exited_at
+    from decided
+    inner join exit_events
+        on
+            decided.trigger_name = exit_events.trigger_name
+            and decided.user_id = exit_events.user_id
+            and (exit_events.is_exit_ever or decided.entered_at < exit_events.exit_at)
+            and decided.condition_true_at >= exit_events.exit_at
+            and decided.decided_at_load >= exit_events.exit_loaded_at
+            and (decided.match_value is null or decided.match_value = exit_events.match_value)
+    where decided.decided_at_load is not null
+    group by decided.fire_id
+
+),
+
+suppressed as (
+
+    select
+        decided.fire_id,
+        min(suppressions.added_at) as suppressed_since
+    from decided
+    inner join suppressions
+        on
+            decided.user_id = suppressions.user_id
+            and decided.condition_true_at >= suppressions.added_at
+    group by decided.fire_id
+
+),
+
+time_zone_events as (
+
+    select
+        user_id,
+        event_at,
+        loaded_at,
+        {{ journey.json_extract_string('properties', 'timezone') }} as time_zone
+    from events
+    where {{ journey.json_extract_string('properties', 'timezone') }} is not null
+
+),
+
+known_time_zone_events as (
+
+    select *
+    from time_zone_events
+    where {{ journey.trigger_is_known_time_zone('time_zone') }}
+
+),
+
+fire_time_zones as (
+
+    -- the user's latest time zone at T, among the events known at the decision moment
+    select
+        decided.fire_id,
+        known_time_zone_events.time_zone,
+        row_number() over (
+            partition by decided.fire_id
+            order by
+                known_time_zone_events.event_at desc,
+                known_time_zone_events.loaded_at desc,
+                known_time_zone_events.time_zone asc
+        ) as time_zone_rank
+    from decided
+    inner join known_time_zone_events
+        on
+            decided.user_id = known_time_zone_events.user_id
+            and decided.condition_true_at >= known_time_zone_events.event_at
+            and decided.decided_at_load >= known_time_zone_events.loaded_at
+    where decided.decided_at_load is not null
+
+),
+
+classified as (
+
+    select
+        decided.*,
+        exits.exited_at,
+        coalesce(
+            fire_time_zones.time_zone, {{ journey.funnel_literal(settings.default_timezone) }}
+        ) as time_zone,
+        case
+            when decided.decided_at_load is null then 'pending'
+            when not decided.is_accepted_entry then 'already_entered'
+            when exits.exited_at is not null then 'exited'
+            when suppressed.fire_id is not null then 'suppressed'
+            when
+                {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }}
+                < decided.global_control_share * 10000
+                then 'global_control'
+            when {{ journey.stable_bucket('decided.user_id', 'decided.holdout_salt') }} < decided.holdout_share * 10000
+                then 'holdout'
+        end as early_reason,
+        case
+            when
+                {{ journey.stable_bucket('decided.user_id', 'decided.global_control_salt') }}
+                < decided.global_control_share * 10000
+                then 'global_control'
+            when {{ journey.stable_bucket('decided.user_id', 'decided.holdout_salt') }} < decided.holdout_share * 10000
+                then 'control'
+            else 'treatment'
+        end as arm
+    from decided
+    left join exits
+        on decided.fire_id = exits.fire_id
+    left join suppressed
+        on decided.fire_id = suppressed.fire_id
+    left join fire_time_zones
+        on
+            decided.fire_id = fire_time_zones.fire_id
+            and fire_time_zones.time_zone_rank = 1
+
+),
+
+local_times as (
+
+    select
+        classified.*,
+        {{ journey.trigger_utc_to_local('classified.condition_true_at', 'classified.time_zone') }}
+            as local_condition_true_at
+    from classified
+
+),
+
+local_minutes as (
+
+    select
+        local_times.*,
+        extract(hour from local_times.local_condition_true_at) * 60
+        + extract(minute from local_times.local_condition_true_at) as local_minute
+    from local_times
+
+),
+
+quiet as (
+
+    -- quiet hours may run over midnight (start after end)
+    select
+        local_minutes.*,
+        case
+            when local_minutes.quiet_hours_start_minute is null then false
+            when local_minutes.quiet_hours_start_minute > local_minutes.quiet_hours_end_minute
+                then
+                    local_minutes.local_minute >= local_minutes.quiet_hours_start_minute
+                    or local_minutes.local_minute < local_minutes.quiet_hours_end_minute
+            else
+                local_minutes.local_minute >= local_minutes.quiet_hours_start_minute
+                and local_minutes.local_minute < local_minutes.quiet_hours_end_minute
+        end as is_in_quiet_hours
+    from local_minutes
+
+),
+
+scheduled as (
+
+    -- delayed: the next end of the quiet hours, local (the next day when they started today)
+    select
+        quiet.*,
+        case
+            when quiet.is_in_quiet_hours and quiet.quiet_hours_action = 'delay'
+                then {{ journey.trigger_local_to_utc(
+                    dbt.dateadd(
+                        'minute',
+                        'quiet.quiet_hours_end_minute + case when quiet.quiet_hours_start_minute'
+                        ~ ' > quiet.quiet_hours_end_minute and quiet.local_minute'
+                        ~ ' >= quiet.quiet_hours_start_minute then 1440 else 0 end',
+                        dbt.date_trunc('day', 'quiet.local_condition_true_at')
+                    ),
+                    'quiet.time_zone'
+                ) }}
+            else quiet.condition_true_at
+        end as send_at,
+        case
+            when quiet.early_reason is not null then quiet.early_reason
+            when quiet.is_in_quiet_hours and quiet.quiet_hours_action = 'drop' then 'quiet_hours'
+        end as reason_before_caps
+    from quiet
+
+),
+
+cap_periods as (
+
+    select
+        scheduled.*,
+        case
+            when scheduled.channel_cap_period = 'week'
+                then {{ journey.funnel_week_start(
+                    'cast(' ~ journey.trigger_utc_to_local('scheduled.send_at', 'scheduled.time_zone') ~ ' as date)'
+                ) }}
+            else cast({{ journey.trigger_utc_to_local('scheduled.send_at', 'scheduled.time_zone') }} as date)
+        end as cap_period_start
+    from scheduled
+
+),
+
+slots as (
+
+    -- steps that would go out compete for the channel's slots in the period: earlier decision
+    -- first (what went out stays out), then higher priority, then earlier send, then fire id
+    select
+        cap_periods.*,
+        row_number() over (
+            partition by cap_periods.user_id, cap_periods.channel, cap_periods.cap_period_start
+            order by
+                cap_periods.decided_at_load asc,
+                cap_periods.priority desc,
+                cap_periods.send_at asc,
+                cap_periods.fire_id asc
+        ) as slot_rank
+    from cap_periods
+    where cap_periods.reason_before_caps is null
+
+),
+
+slot_outcomes as (
+
+    select
+        slots.*,
+        slots.channel_cap_max is null or slots.slot_rank <= slots.channel_cap_max as is_sent
+    from slots
+
+),
+
+slot_reasons as (
+
+    select
+        slot_outcomes.*,
+        max(case when slot_outcomes.is_sent then slot_outcomes.priority end) over (
+            partition by
+                slot_outcomes.user_id,
+                slot_outcomes.channel,
+                slot_outcomes.cap_period_start,
+                slot_outcomes.decided_at_load
+        ) as best_sent_priority_same_load
+    from slot_outcomes
+
+),
+
+final as (
+
+    select
+        cap_periods.fire_id,
+        cap_periods.trigger_name,
+        cap_periods.step_name,
+        cap_periods.step_number,
+        cap_periods.user_id,
+        cap_periods.channel,
+        cap_periods.payload,
+        cap_periods.priority,
+        cap_periods.arm,
+        cap_periods.entry_event_id,
+        cap_periods.entered_at,
+        cap_periods.condition_true_at,
+        cap_periods.decided_at_load,
+        cap_periods.time_zone,
+        cap_periods.send_at,
+        cap_periods.exited_at,
+        case
+            when cap_periods.reason_before_caps is not null then cap_periods.reason_before_caps
+            when slot_reasons.is_sent then null
+            when slot_reasons.best_sent_priority_same_load > slot_reasons.priority then 'lower_priority'
+            else 'capped'
+        end as reason
+    from cap_periods
+    left join slot_reasons
+        on cap_periods.fire_id = slot_reasons.fire_id
+
+)
+
+select
+    fire_id,
+    trigger_name,
+    step_name,
+    step_number,
+    user_id,
+    channel,
+    payload,
+    priority,
+    arm,
+    entry_event_id,
+    entered_at,
+    condition_true_at,
+    decided_at_load,
+    time_zone,
+    exited_at,
+    case when reason = 'pending' then null else send_at end as send_at,
+    case
+        when reason = 'pending' then 'pending'
+        when reason is null then 'fired'
+        else 'skipped'
+    end as status,
+    case when reason = 'pending' then null else reason end as skip_reason
+from final
