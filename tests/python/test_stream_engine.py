@@ -14,7 +14,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from journey_analytics.stream.engine import evaluate_offline, event_record, tick_record
+from journey_analytics.stream.engine import (
+    evaluate_offline,
+    event_record,
+    parse_time_ms,
+    tick_record,
+)
 from journey_analytics.stream.spec import SpecError, load_spec, load_spec_file
 
 SPEC = load_spec_file(Path(__file__).parent / "fixtures" / "stream" / "trigger_spec.json")
@@ -470,3 +475,33 @@ def test_exit_since_ever_counts_exits_before_the_entry():
     since_ever, _ = evaluate_offline(ever, records, TAXONOMY, 10_000, now_ms=lambda: NOW)
     assert [(o.kind, o.value.get("reason")) for o in since_entry] == [("fire", None)] * 3
     assert [(o.kind, o.value.get("reason")) for o in since_ever] == [("skip", "exited")] * 3
+
+
+def test_replay_reads_a_parquet_file_in_load_order_keyed_by_user(tmp_path):
+    import duckdb
+
+    from journey_analytics.stream.replay import read_events
+
+    path = tmp_path / "events.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select * from (values
+                    ('e2', 'page_viewed', timestamp '2026-03-01 10:00:05', 'u1', 'd1', '{{}}',
+                     timestamp '2026-03-01 10:00:06'),
+                    ('e1', 'cart_viewed', timestamp '2026-03-01 10:00:00', null, 'd2',
+                     '{{"cart_value": 200}}', timestamp '2026-03-01 10:00:09')
+                ) as t(event_id, event_name, event_at, user_id, anonymous_id, properties, loaded_at)
+            ) to '{path}' (format parquet)
+            """
+        )
+    rows = read_events(str(path))
+    assert [(ms, key) for ms, key, _ in rows] == [
+        (parse_time_ms("2026-03-01T10:00:05Z"), b"u1"),  # loaded first
+        (parse_time_ms("2026-03-01T10:00:00Z"), b"d2"),  # no user id: keyed by the device
+    ]
+    second = orjson.loads(rows[1][2])
+    assert second["properties"] == {"cart_value": 200}
+    assert second["event_at"] == "2026-03-01T10:00:00.000Z"
+    assert second["loaded_at"] == "2026-03-01T10:00:09.000000Z"
