@@ -148,3 +148,14 @@ ci-main-state: setup
 ci-slim: setup
 	@test -f "$(STATE)/manifest.json" || { echo "ci-slim: no manifest.json in STATE=$(STATE): run 'make ci-main-state STATE=$(STATE)' on main, or fetch main's target/manifest.json there"; exit 2; }
 	$(BIN)/dbt build --select state:modified+ --defer --state $(STATE) $(CI_SLIM_ARGS)
+
+# Real-time journey triggers on Kafka (docs/stream.md). `stream`: a local Tansu broker, the
+# processor, the replay producer (fct_events if built, else synthetic events) and fires as they
+# happen; `bench-stream`: events/s per process and stall-fire latency, one and two processes.
+.PHONY: stream bench-stream
+
+stream: setup
+	$(BIN)/python scripts/stream_demo.py
+
+bench-stream: setup
+	$(BIN)/python scripts/stream_bench.py
