@@ -83,6 +83,9 @@ SCENARIO_NAMES = {
     "subscription_cancelled",
     "page_viewed",
     "title_viewed",
+    "experiment_viewed",
+    "offer_redeemed",
+    "credits_purchased",
 }
 CHECKOUT = ["view_cart", "add_shipping_info", "add_payment_info", "purchase"]
 TRIAL = ["sign_up", "complete_profile", "create_project", "invite_user", "subscribe"]
@@ -223,7 +226,13 @@ def test_identifiers_and_values_are_well_formed(small: tuple[Path, dict[str, Any
            from ev group by 1"""
     ).fetchall()
     for name, n, n_rev, n_cur, min_rev, bad_cur in rows:
-        if name in ("purchase", "subscribe", "order_completed", "subscription_started"):
+        if name in (
+            "purchase",
+            "subscribe",
+            "order_completed",
+            "subscription_started",
+            "credits_purchased",
+        ):
             assert n_rev == n_cur == n and min_rev > 0 and bad_cur == 0
         else:
             assert n_rev == n_cur == 0

@@ -3,10 +3,44 @@
     per-unit value (metric_value), its second variable (covariate_value: the ratio's denominator
     or the CUPED pre-exposure covariate, else 0) and whether the metric's window had ended by
     the last event in the data (units whose window is still open are not measured).
+
+    Cost: one pass over fct_events, kept to the assigned units and the metric events; one join
+    of every experiment's units with those events (inside each experiment's longest CUPED
+    lookback and longest window); one aggregate per unit and experiment that measures every
+    distinct metric component once (components shared by experiments or metrics are computed
+    once); then each unit's row per metric picks its components (an equi-join on the
+    experiment, no per-metric scan).
 -#}
 {#- experiments without metrics have nothing to measure here -#}
 {%- set experiments = journey.experiment_configs() | selectattr('metric_list') | list -%}
 {%- set double = journey.segment_type_double() -%}
+{#- the distinct components (y, ratio denominator, CUPED covariate) of every metric -#}
+{%- set components = [] -%}
+{%- set component_keys = [] -%}
+{%- set event_names = [] -%}
+{%- set any_event = [] -%}
+{%- set uses_properties = [] -%}
+{%- for e in experiments -%}
+    {%- for m in e.metric_list -%}
+        {%- for c in [m.y, m.x if m.x is not none else m.cuped] if c is not none -%}
+            {%- set key = [c.events, c.agg, c.value, c.start_seconds, c.end_seconds] | string -%}
+            {%- if key not in component_keys -%}
+                {%- do component_keys.append(key) -%}
+                {%- do components.append(c) -%}
+            {%- endif -%}
+            {%- if c.events -%}
+                {%- for name in c.events if name not in event_names -%}
+                    {%- do event_names.append(name) -%}
+                {%- endfor -%}
+            {%- else -%}
+                {%- do any_event.append(true) -%}
+            {%- endif -%}
+            {%- if c.agg == 'sum' and c.value != 'revenue' -%}
+                {%- do uses_properties.append(true) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endfor -%}
 {{ config(materialized='table') }}
 
 with assignments as (
@@ -21,7 +55,48 @@ with assignments as (
 
 {%- if experiments | length > 0 %}
 
-    events as (
+    data_end as (
+        select max(event_at) as data_end_at from {{ ref('fct_events') }}
+    ),
+
+    experiment_ranges as (
+        -- each experiment's longest CUPED lookback and longest window, in seconds
+        {%- for e in experiments %}
+            {%- set lookback = [0] -%}
+            {%- for m in e.metric_list if m.cuped is not none -%}
+                {%- do lookback.append(-m.cuped.start_seconds) -%}
+            {%- endfor -%}
+            {%- set horizon = [1] -%}
+            {%- for m in e.metric_list -%}
+                {%- do horizon.append(m.window_end_seconds) -%}
+            {%- endfor %}
+            select
+                {{ journey.experiment_literal(e.name) }} as experiment_name,
+                {{ lookback | max }} as lookback_seconds,
+                {{ horizon | max }} as horizon_seconds
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ),
+
+    units as (
+        select
+            assignments.experiment_name,
+            assignments.user_id,
+            assignments.variant,
+            assignments.exposed_at,
+            experiment_ranges.lookback_seconds,
+            experiment_ranges.horizon_seconds,
+            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed
+        from assignments
+        inner join experiment_ranges
+            on assignments.experiment_name = experiment_ranges.experiment_name
+        cross join data_end
+    ),
+
+    metric_events as (
+        -- the one pass over fct_events: the assigned units' metric events only
         select
             user_id,
             event_name,
@@ -29,114 +104,134 @@ with assignments as (
             event_date,
             session_id,
             revenue,
-            properties
+            {{ 'properties' if uses_properties else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as properties
         from {{ ref('fct_events') }}
+        where
+            user_id in (select assignments.user_id from assignments)
+            {%- if not any_event %}
+                and event_name in (
+                    {%- for name in event_names -%}
+                        {{ journey.experiment_literal(name) }}{{ ', ' if not loop.last }}
+                    {%- endfor -%}
+                )
+            {%- endif %}
     ),
 
-    data_end as (
-        select max(event_at) as data_end_at from events
-    ),
-{%- endif %}
-{% for e in experiments %}
-    {%- set lookback = [0] -%}
-    {%- for m in e.metric_list if m.cuped is not none -%}
-        {%- do lookback.append(-m.cuped.start_seconds) -%}
-    {%- endfor -%}
-    {%- set horizon = [1] -%}
-    {%- for m in e.metric_list -%}
-        {%- do horizon.append(m.window_end_seconds) -%}
-    {%- endfor %}
-    joined_{{ loop.index }} as (
-        -- {{ e.name }}: each assigned unit's events from the longest CUPED lookback to the longest window
+    unit_events as (
         select
-            assignments.user_id,
-            assignments.variant,
-            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed,
-            events.event_name,
-            events.event_date,
-            events.session_id,
-            events.revenue,
-            events.properties,
-            {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} as seconds_after_exposure
-        from assignments
-        cross join data_end
-        inner join events
-            on assignments.user_id = events.user_id
+            units.experiment_name,
+            units.user_id,
+            units.variant,
+            units.seconds_observed,
+            units.lookback_seconds,
+            units.horizon_seconds,
+            metric_events.event_name,
+            metric_events.event_date,
+            metric_events.session_id,
+            metric_events.revenue,
+            metric_events.properties,
+            {{ journey.seconds_between('units.exposed_at', 'metric_events.event_at') }} as seconds_after_exposure
+        from units
+        inner join metric_events
+            on units.user_id = metric_events.user_id
+    ),
+
+    joined as (
+        select
+            experiment_name,
+            user_id,
+            variant,
+            seconds_observed,
+            event_name,
+            event_date,
+            session_id,
+            revenue,
+            properties,
+            seconds_after_exposure
+        from unit_events
         where
-            assignments.experiment_name = {{ journey.experiment_literal(e.name) }}
-            and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} >= -{{ lookback | max }}
-            and {{ journey.seconds_between('assignments.exposed_at', 'events.event_at') }} < {{ horizon | max }}
+            seconds_after_exposure >= -lookback_seconds
+            and seconds_after_exposure < horizon_seconds
         union all
         -- every unit once more with no event, so that a unit without events is measured (as 0)
         select
-            assignments.user_id,
-            assignments.variant,
-            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed,
+            experiment_name,
+            user_id,
+            variant,
+            seconds_observed,
             null as event_name,
             null as event_date,
             null as session_id,
             null as revenue,
             null as properties,
             null as seconds_after_exposure
-        from assignments
-        cross join data_end
-        where assignments.experiment_name = {{ journey.experiment_literal(e.name) }}
+        from units
     ),
 
-    per_unit_{{ loop.index }} as (
+    per_unit as (
         select
+            experiment_name,
             user_id,
             variant,
-            {%- for m in e.metric_list %}
-                {%- set x = m.x if m.x is not none else m.cuped %}
-                {{ journey.experiment_metric_aggregate(m.y) }} as metric_{{ loop.index }}_y,
-                {{ journey.experiment_metric_aggregate(x) if x is not none else '0' }} as metric_{{ loop.index }}_x,
+            {%- for c in components %}
+                {{ journey.experiment_metric_aggregate(c) }} as component_{{ loop.index }},
             {%- endfor %}
             seconds_observed
-        from joined_{{ loop.index }}
-        group by user_id, variant, seconds_observed
+        from joined
+        group by experiment_name, user_id, variant, seconds_observed
     ),
 
-    metrics_{{ loop.index }} as (
-        {%- for m in e.metric_list %}
-            select
-                {{ loop.index }} as metric_index,
-                {{ journey.experiment_literal(m.name) }} as metric_name,
-                {{ m.window_end_seconds }} as window_seconds
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
+    metric_list as (
+        {%- for e in experiments %}
+            {%- set e_loop = loop %}
+            {%- for m in e.metric_list %}
+                {%- set y = m.y %}
+                {%- set x = m.x if m.x is not none else m.cuped %}
+                {%- set y_key = [y.events, y.agg, y.value, y.start_seconds, y.end_seconds] | string %}
+                {%- set y_index = component_keys.index(y_key) + 1 %}
+                {%- set x_index = 0 %}
+                {%- if x is not none %}
+                    {%- set x_key = [x.events, x.agg, x.value, x.start_seconds, x.end_seconds] | string %}
+                    {%- set x_index = component_keys.index(x_key) + 1 %}
+                {%- endif %}
+                select
+                    {{ journey.experiment_literal(e.name) }} as experiment_name,
+                    {{ journey.experiment_literal(m.name) }} as metric_name,
+                    {{ y_index }} as y_component,
+                    {{ x_index }} as x_component,
+                    {{ m.window_end_seconds }} as window_seconds
+                {%- if not (e_loop.last and loop.last) %}
+                    union all
+                {%- endif %}
+            {%- endfor %}
         {%- endfor %}
     ),
-{% endfor %}
+{%- endif %}
 
--- one reference per experiment: its units crossed with its metrics, each row picking its columns
 unit_metrics as (
-    {%- for e in experiments %}
-        {%- set e_index = loop.index %}
+    {%- if experiments | length > 0 %}
+        -- each unit's row per metric of its experiment picks that metric's components
         select
-            {{ journey.experiment_literal(e.name) }} as experiment_name,
+            per_unit.experiment_name,
             metric_list.metric_name,
             per_unit.user_id,
             per_unit.variant,
-            cast(case metric_list.metric_index
-                {%- for m in e.metric_list %}
-                    when {{ loop.index }} then per_unit.metric_{{ loop.index }}_y
+            cast(case metric_list.y_component
+                {%- for c in components %}
+                    when {{ loop.index }} then per_unit.component_{{ loop.index }}
                 {%- endfor %}
             end as {{ double }}) as metric_value,
-            cast(case metric_list.metric_index
-                {%- for m in e.metric_list %}
-                    when {{ loop.index }} then per_unit.metric_{{ loop.index }}_x
+            cast(case metric_list.x_component
+                when 0 then 0
+                {%- for c in components %}
+                    when {{ loop.index }} then per_unit.component_{{ loop.index }}
                 {%- endfor %}
             end as {{ double }}) as covariate_value,
             per_unit.seconds_observed >= metric_list.window_seconds as is_window_complete
-        from per_unit_{{ e_index }} as per_unit
-        cross join metrics_{{ e_index }} as metric_list
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-    {%- if experiments | length == 0 %}
+        from per_unit
+        inner join metric_list
+            on per_unit.experiment_name = metric_list.experiment_name
+    {%- else %}
         select
             cast(null as {{ dbt.type_string() }}) as experiment_name,
             cast(null as {{ dbt.type_string() }}) as metric_name,

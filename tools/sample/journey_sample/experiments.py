@@ -35,8 +35,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from journey_sample.generator import EVENT_SCHEMA
-
 DAY_US = 86_400_000_000
 
 
@@ -112,6 +110,9 @@ def plant_experiments(
     events: pa.Table | str | Path, seed: int, experiments: Sequence[PlantedExperiment]
 ) -> PlantedResult:
     """Extra raw events for the planted experiments, and their truth (see the module doc)."""
+    # imported here: the generator imports the scenarios, which plant experiments with this
+    from journey_sample.generator import EVENT_SCHEMA
+
     rng = np.random.default_rng(seed)
     units, devices, start, end = _units(_read(events))
     columns: dict[str, list[Any]] = {f.name: [] for f in EVENT_SCHEMA}

@@ -1,4 +1,5 @@
-"""The five trigger scenarios of the sample: their events and planted would-be fires.
+"""The five trigger scenarios of the sample (their events and planted would-be fires) and the
+sample's A/B experiments (:mod:`.experiment`, scenario index ``len(REGISTRY)``).
 
 Plugged into :func:`journey_sample.generator.generate` through :class:`ScenarioRun`: the
 generator shows it every written chunk (:meth:`ScenarioRun.observe_chunk`), then
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import cart, loan, profile, trial, winback
+from . import cart, experiment, loan, profile, trial, winback
 from .base import (
     ScenarioContext,
     ScenarioResult,
@@ -96,7 +97,8 @@ class ScenarioRun:
                 results.append(self.profile.simulate(self.ctx, index))
             else:
                 results.append(entry.simulate(self.ctx, index))
-        cols = [r.events.columns() for r in results]
+        experiment_batch, experiment_truth = experiment.simulate(self.ctx, len(REGISTRY))
+        cols = [r.events.columns() for r in results] + [experiment_batch.columns()]
         merged = {k: np.concatenate([c[k] for c in cols]) for k in cols[0]}
         order = np.lexsort((merged["eid"], merged["ts"]))
         merged = {k: v[order] for k, v in merged.items()}
@@ -124,6 +126,7 @@ class ScenarioRun:
                 **result.facts,
             }
         additions = {
+            "experiments": experiment_truth,
             "triggers": triggers,
             "trigger_scenarios": {
                 "watermark": iso_utc(self.watermark_us),
