@@ -94,7 +94,7 @@ def test_spec_defaults_equal_the_project_defaults() -> None:
     text = (PROJECT_DIR / "macros" / "config" / "journey_var_specs.sql").read_text()
     fallback = {"journey__power_user_rules", "journey__path_analyses"}
     fallback |= {"journey__retention_analyses", "journey__funnels"}
-    fallback |= {"journey__triggers"}
+    fallback |= {"journey__triggers", "journey__experiments", "journey__experiment_metrics"}
     names = []
     for line in text.splitlines():
         name = re.match(r"\s*'(journey__\w+)':", line)
