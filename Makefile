@@ -159,3 +159,25 @@ stream: setup
 
 bench-stream: setup
 	$(BIN)/python scripts/stream_bench.py
+
+# Optional Spark target (docs/spark.md): dbt-spark in session mode (PySpark, Java 17) in a
+# virtual environment of its own, so the main one stays as it is. `make spark-build` builds
+# the sample on Spark; `make test-spark` compares Spark's core tables with DuckDB's.
+SPARK_VENV := .venv-spark
+.PHONY: spark-setup spark-build test-spark
+
+$(SPARK_VENV)/.installed: spark/requirements.txt spark/constraints.txt
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/pip install --quiet -r spark/requirements.txt -c spark/constraints.txt
+	touch $@
+
+spark-setup: $(SPARK_VENV)/.installed profiles.yml
+
+spark-build: spark-setup sample
+	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_VENV)/bin/dbt seed --target spark
+	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_VENV)/bin/dbt build --target spark --full-refresh --exclude-resource-type unit_test \
+		--vars '{journey__attribution_python_models: false, journey__segments_python_models: false}'
+
+test-spark: setup $(SPARK_VENV)/.installed
+	$(BIN)/python -m pytest -q tests/python/test_spark.py

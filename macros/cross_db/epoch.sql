@@ -10,3 +10,8 @@
 {% macro duckdb__seconds_between(start_at, end_at) -%}
     (epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000.0
 {%- endmacro %}
+
+{#- Spark: unix_micros counts microseconds since the epoch (session time zone UTC). -#}
+{% macro spark__seconds_between(start_at, end_at) -%}
+    (unix_micros({{ end_at }}) - unix_micros({{ start_at }})) / 1000000.0
+{%- endmacro %}

@@ -9,3 +9,8 @@
 {% macro duckdb__json_extract_string(json_column, key) -%}
     json_extract_string({{ json_column }}, '$.{{ key }}')
 {%- endmacro %}
+
+{#- Spark: get_json_object returns the value as text (null on invalid JSON). -#}
+{% macro spark__json_extract_string(json_column, key) -%}
+    get_json_object({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}

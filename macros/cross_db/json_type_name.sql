@@ -23,3 +23,16 @@
         else lower(json_type({{ text }}))
     end
 {%- endmacro %}
+
+{#-
+    Spark 4: try_parse_json gives a VARIANT (null on invalid JSON); schema_of_variant names its
+    type in upper case (OBJECT<...>, ARRAY<...>, BIGINT, STRING, BOOLEAN, VOID for JSON null).
+-#}
+{% macro spark__json_type_name(text) -%}
+    case
+        when try_parse_json({{ text }}) is null then null
+        when startswith(ltrim({{ text }}), '{{ '{' }}') then 'object'
+        when schema_of_variant(try_parse_json({{ text }})) = 'VOID' then 'null'
+        else lower(regexp_extract(schema_of_variant(try_parse_json({{ text }})), '^[A-Z]+', 0))
+    end
+{%- endmacro %}

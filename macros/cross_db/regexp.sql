@@ -41,3 +41,20 @@
 {% macro duckdb__regexp_extract_group(value, pattern) -%}
     nullif(regexp_extract({{ value }}, '{{ pattern }}', 1), '')
 {%- endmacro %}
+
+{#-
+    Spark: Java regular expressions; rlike matches anywhere, regexp_replace replaces all. Spark
+    string literals read a backslash as an escape, so the pattern's backslashes are doubled.
+-#}
+{% macro spark__regexp_contains(value, pattern) -%}
+    ({{ value }} rlike '{{ pattern | replace('\\', '\\\\') }}')
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(value, pattern, replacement) -%}
+    regexp_replace({{ value }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement | replace('\\', '\\\\') }}')
+{%- endmacro %}
+
+{#- Spark's regexp_extract returns '' when nothing matches, like DuckDB's. -#}
+{% macro spark__regexp_extract_group(value, pattern) -%}
+    nullif(regexp_extract({{ value }}, '{{ pattern | replace('\\', '\\\\') }}', 1), '')
+{%- endmacro %}

@@ -14,3 +14,8 @@
 {% macro duckdb__timestamp_add(datepart, interval, timestamp_expr) -%}
     {{ dbt.dateadd(datepart, interval, timestamp_expr) }}
 {%- endmacro %}
+
+{#- Spark: timestampadd keeps the timestamp type. -#}
+{% macro spark__timestamp_add(datepart, interval, timestamp_expr) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ timestamp_expr }})
+{%- endmacro %}

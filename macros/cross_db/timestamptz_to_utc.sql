@@ -12,3 +12,8 @@
 {% macro duckdb__timestamptz_to_utc(value) -%}
     make_timestamp(epoch_us({{ value }}))
 {%- endmacro %}
+
+{#- Spark: a TIMESTAMP is an instant; the spark target's session time zone is UTC. -#}
+{% macro spark__timestamptz_to_utc(value) -%}
+    {{ value }}
+{%- endmacro %}

@@ -12,3 +12,8 @@
 {% macro duckdb__try_cast(field, data_type) -%}
     try_cast({{ field }} as {{ data_type }})
 {%- endmacro %}
+
+{#- Spark 4 runs in ANSI mode, where cast fails on a bad value; try_cast yields null. -#}
+{% macro spark__try_cast(field, data_type) -%}
+    try_cast({{ field }} as {{ data_type }})
+{%- endmacro %}

@@ -15,3 +15,8 @@
 {% macro duckdb__funnel_percentile(expr, fraction, partition_by) -%}
     quantile_cont({{ expr }}, {{ fraction }}) over (partition by {{ partition_by }})
 {%- endmacro %}
+
+{#- Spark's percentile interpolates like percentile_cont. -#}
+{% macro spark__funnel_percentile(expr, fraction, partition_by) -%}
+    percentile({{ expr }}, {{ fraction }}) over (partition by {{ partition_by }})
+{%- endmacro %}

@@ -11,3 +11,7 @@
 {% macro duckdb__funnel_timestamp_add_seconds(timestamp_expr, seconds) -%}
     ({{ timestamp_expr }} + to_seconds(cast({{ seconds }} as bigint)))
 {%- endmacro %}
+
+{% macro spark__funnel_timestamp_add_seconds(timestamp_expr, seconds) -%}
+    timestampadd(second, cast({{ seconds }} as bigint), {{ timestamp_expr }})
+{%- endmacro %}

@@ -11,3 +11,8 @@
 {% macro duckdb__funnel_week_start(date_expr) -%}
     cast(date_trunc('week', {{ date_expr }}) as date)
 {%- endmacro %}
+
+{#- Spark's date_trunc takes the part first, starts weeks on Monday and returns a timestamp. -#}
+{% macro spark__funnel_week_start(date_expr) -%}
+    cast(date_trunc('week', {{ date_expr }}) as date)
+{%- endmacro %}

@@ -3,6 +3,10 @@
     select already leaves them out and re-sessionises the rest of the device's history).
 -#}
 {% macro delete_erased_events(relation) -%}
+    {{ return(adapter.dispatch('delete_erased_events', 'journey')(relation)) }}
+{%- endmacro %}
+
+{% macro default__delete_erased_events(relation) -%}
     delete from {{ relation }}
     where not {{ journey.is_not_erased('tracked_user_id', 'anonymous_id') }}
 {%- endmacro %}

@@ -4,6 +4,10 @@
     person) no longer exists.
 -#}
 {% macro delete_orphan_sessions(sessions_relation, events_relation) -%}
+    {{ return(adapter.dispatch('delete_orphan_sessions', 'journey')(sessions_relation, events_relation)) }}
+{%- endmacro %}
+
+{% macro default__delete_orphan_sessions(sessions_relation, events_relation) -%}
     delete from {{ sessions_relation }}
     where session_id not in (
         select distinct events.session_id

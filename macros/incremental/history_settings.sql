@@ -40,6 +40,10 @@
 
 {#- Post-hook of fct_events: store the settings this run used, one row per setting. -#}
 {% macro record_history_settings(model_relation) -%}
+    {{ return(adapter.dispatch('record_history_settings', 'journey')(model_relation)) }}
+{%- endmacro %}
+
+{% macro default__record_history_settings(model_relation) -%}
     {%- set relation = journey.history_settings_relation(model_relation) -%}
     {%- set settings = journey.history_settings() -%}
     create table if not exists {{ relation }} (

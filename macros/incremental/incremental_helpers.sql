@@ -43,3 +43,18 @@
 {% macro bigquery__day_partition(column) -%}
     {{ return({'field': column, 'data_type': 'date', 'granularity': 'day'}) }}
 {%- endmacro %}
+
+{#-
+    Spark: merge needs Delta Lake or Iceberg tables, which session mode has not got offline.
+    The spark target builds the incremental models as full refreshes only (docs/spark.md);
+    insert_overwrite is the strategy dbt-spark accepts for plain Parquet tables.
+-#}
+{% macro spark__incremental_strategy() -%}
+    {%- if execute and journey.is_incremental_run() -%}
+        {{ exceptions.raise_compiler_error(
+            "journey: the spark target builds " ~ this ~ " as a full refresh only (no Delta Lake or "
+            ~ "Iceberg for merge offline; docs/spark.md). Run `dbt build --target spark --full-refresh`."
+        ) }}
+    {%- endif -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}

@@ -12,3 +12,8 @@
 {% macro duckdb__path_median(expression) -%}
     median({{ expression }})
 {%- endmacro %}
+
+{#- Spark's median is percentile(x, 0.5): exact, interpolating like DuckDB's. -#}
+{% macro spark__path_median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}

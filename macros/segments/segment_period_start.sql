@@ -21,3 +21,8 @@
 {% macro duckdb__segment_period_start(date_expr, period) -%}
     cast(date_trunc('{{ period }}', cast({{ date_expr }} as date)) as date)
 {%- endmacro %}
+
+{#- Spark's date_trunc also takes the part first and returns a timestamp; its 'week' starts on Monday. -#}
+{% macro spark__segment_period_start(date_expr, period) -%}
+    cast(date_trunc('{{ period }}', cast({{ date_expr }} as date)) as date)
+{%- endmacro %}

@@ -14,3 +14,8 @@
 {% macro duckdb__segment_type_double() -%}
     double
 {%- endmacro %}
+
+{#- Spark's 64-bit float is double. -#}
+{% macro spark__segment_type_double() -%}
+    double
+{%- endmacro %}

@@ -16,8 +16,8 @@
     {%- set time_part = 'substr(' ~ trimmed ~ ', 11)' -%}
     {%- set has_zone -%}
         (
-            strpos({{ time_part }}, '+') > 0
-            or strpos({{ time_part }}, '-') > 0
+            {{ dbt.position("'+'", time_part) }} > 0
+            or {{ dbt.position("'-'", time_part) }} > 0
             or upper(substr({{ trimmed }}, length({{ trimmed }}))) = 'Z'
         )
     {%- endset -%}

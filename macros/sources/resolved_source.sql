@@ -28,3 +28,25 @@
     {%- endif -%}
     {{ return(sql[:match.start(1)] ~ literal ~ sql[match.end(1):]) }}
 {%- endmacro %}
+
+{#-
+    Spark: the generic source is read straight from its Parquet files (parquet.`path`, a glob
+    allowed) while journey__generic_events_path is set, with the path made absolute as on
+    DuckDB; set the var to null to read the table named by the journey__generic_events_* vars.
+    Other sources (trackers) are tables on Spark.
+-#}
+{% macro spark__resolved_source(relation) -%}
+    {%- set path = var('journey__generic_events_path', none) -%}
+    {%- set is_generic = relation.identifier == var('journey__generic_events_table')
+        and relation.schema == var('journey__generic_events_schema') -%}
+    {%- if not path or not is_generic -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- if var('journey__generic_events_format') != 'parquet' -%}
+        {{ exceptions.raise_compiler_error(
+            "journey: on the spark target the generic events files must be Parquet "
+            ~ "(journey__generic_events_format is '" ~ var('journey__generic_events_format') ~ "')."
+        ) }}
+    {%- endif -%}
+    {{ return('parquet.`' ~ journey.absolute_source_path(path) ~ '`') }}
+{%- endmacro %}

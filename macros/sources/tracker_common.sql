@@ -80,11 +80,12 @@
     {%- elif name == 'value_issues' %}
     case
         when coalesce({{ identity['user_id_issue'] }}, {{ identity['anonymous_id_issue'] }}) is not null
-            then rtrim(
-                coalesce({{ identity['user_id_issue'] }} || ',', '')
-                || coalesce({{ identity['anonymous_id_issue'] }} || ',', ''),
-                ','
-            )
+            then {{ journey.trim_chars(
+                "coalesce(" ~ identity['user_id_issue'] ~ " || ',', '') || coalesce("
+                ~ identity['anonymous_id_issue'] ~ " || ',', '')",
+                ',',
+                'trailing'
+            ) }}
     end as {{ name }}{{ "," if not loop.last }}
     {%- elif name in audit_names %}
     cast(null as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}

@@ -6,12 +6,12 @@
     trimmed at both ends; a name of punctuation only gives ''.
 -#}
 {% macro normalize_event_name(column) -%}
-    trim(
-        {{ journey.regexp_replace_all(
+    {{ journey.trim_chars(
+        journey.regexp_replace_all(
             'lower(' ~ column ~ ')',
             '[^\\p{L}\\p{N}\\p{M}\\p{So}\\x{200D}\\x{1F3FB}-\\x{1F3FF}]+',
             '_'
-        ) }},
+        ),
         '_'
-    )
+    ) }}
 {%- endmacro %}

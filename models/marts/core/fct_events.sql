@@ -278,12 +278,12 @@ split as (
             when is_gap_start = 1 then 1
             when
                 user_id is not null
-                and user_id <> last_value(user_id ignore nulls) over gap_session_so_far
+                and user_id <> {{ journey.last_value_ignore_nulls("user_id") }} over gap_session_so_far
                 then 1
             {% if split_on_campaign %}
                 when
                     utm_campaign is not null
-                    and utm_campaign <> last_value(utm_campaign ignore nulls) over gap_session_so_far
+                    and utm_campaign <> {{ journey.last_value_ignore_nulls("utm_campaign") }} over gap_session_so_far
                     then 1
             {% endif %}
             else 0
@@ -305,7 +305,7 @@ sessionized as (
         actor_id,
         user_id,
         max(case when is_session_start = 1 then event_at end) over actor_so_far as session_started_at,
-        last_value(case when is_session_start = 1 then event_id end ignore nulls) over actor_so_far
+        {{ journey.last_value_ignore_nulls("case when is_session_start = 1 then event_id end") }} over actor_so_far
             as session_first_event_id,
         actor_event_number
         - max(case when is_session_start = 1 then actor_event_number end) over actor_so_far
@@ -357,7 +357,8 @@ final as (
         {{ dbt.hash(dbt.concat(['deduplicated.actor_id', "'|'", 'sessionized.session_first_event_id'])) }}
             as session_id,
         sessionized.session_started_at,
-        sessionized.event_index,
+        -- row_number() is an int on Spark: the contract says bigint
+        cast(sessionized.event_index as {{ dbt.type_bigint() }}) as event_index,
         deduplicated.tracker_session_id,
         deduplicated.sequence_number,
         deduplicated.page_url,

@@ -187,16 +187,17 @@ with_issues as (
                     currency_issue, properties_issue, loaded_at_issue
                 ) is not null
                 -- each reason followed by ',' (|| keeps a null reason null), the last ',' cut
-                then rtrim(
-                    coalesce(user_id_issue || ',', '')
+                then {{ journey.trim_chars(
+                    "coalesce(user_id_issue || ',', '')
                     || coalesce(anonymous_id_issue || ',', '')
                     || coalesce(sequence_number_issue || ',', '')
                     || coalesce(revenue_issue || ',', '')
                     || coalesce(currency_issue || ',', '')
                     || coalesce(properties_issue || ',', '')
-                    || coalesce(loaded_at_issue || ',', ''),
-                    ','
-                )
+                    || coalesce(loaded_at_issue || ',', '')",
+                    ',',
+                    'trailing'
+                ) }}
         end as value_issues
     from typed
 
