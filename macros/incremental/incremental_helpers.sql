@@ -31,17 +31,20 @@
 {%- endmacro %}
 
 
-{#- BigQuery tables of events are partitioned by day and clustered; other engines ignore it. -#}
-{% macro day_partition(column) -%}
-    {{ return(adapter.dispatch('day_partition', 'journey')(column)) }}
+{#-
+    BigQuery tables of events are partitioned by day and clustered; other engines ignore it.
+    column_type: date, or timestamp for a timestamp column partitioned by its UTC day.
+-#}
+{% macro day_partition(column, column_type='date') -%}
+    {{ return(adapter.dispatch('day_partition', 'journey')(column, column_type)) }}
 {%- endmacro %}
 
-{% macro default__day_partition(column) -%}
+{% macro default__day_partition(column, column_type='date') -%}
     {{ return(none) }}
 {%- endmacro %}
 
-{% macro bigquery__day_partition(column) -%}
-    {{ return({'field': column, 'data_type': 'date', 'granularity': 'day'}) }}
+{% macro bigquery__day_partition(column, column_type='date') -%}
+    {{ return({'field': column, 'data_type': column_type, 'granularity': 'day'}) }}
 {%- endmacro %}
 
 {#-

@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        partition_by=journey.day_partition('changed_at', 'timestamp'),
+        cluster_by=['trigger_name', 'channel'],
     )
 }}
 
