@@ -29,6 +29,8 @@ Kwargs = dict[str, Any] | Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]
 
 # marts that are empty on clean data: their suites skip the row-count expectation
 MAY_BE_EMPTY = {"fct_quarantined_events", "fct_event_value_issues", "fct_unmapped_event_names"}
+# nobody may be in a trigger's audience window, and a run may change no membership
+MAY_BE_EMPTY |= {"fct_trigger_audiences", "fct_trigger_audience_changes"}
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,41 @@ SUITES = [
           for c in ("attributed_conversions", "roas")],
     ]),
     Suite("fct_attribution_channel_report_wide", not_negative("spend")),
+    # --- triggers ---
+    Suite("dim_trigger_steps", [
+        *rates("holdout_share", "global_control_share"),
+        *not_negative("offset_seconds", "goal_window_seconds"),
+    ]),
+    Suite("fct_trigger_fires", [
+        ordered("condition_true_at", "entered_at"),
+        ordered("send_at", "condition_true_at"),
+    ]),
+    Suite("fct_trigger_skips", [ordered("condition_true_at", "entered_at")]),
+    Suite("fct_trigger_outcomes", [
+        ordered("goal_at", "condition_true_at"),
+        ordered("outcome_window_end_at", "condition_true_at"),
+        *not_negative("goal_value"),
+    ]),
+    Suite("fct_trigger_audiences", []),
+    Suite("fct_trigger_audience_changes", []),
+    # --- experiments and lift ---
+    Suite("fct_experiment_assignments", [
+        Spec("ExpectColumnValuesToBeBetween", {"column": "exposure_count", "min_value": 1},
+             why="an assigned unit was exposed"),
+    ]),
+    Suite("fct_experiment_sufficient_stats", [*not_negative("units", "sum_y2", "sum_x2")]),
+    Suite("fct_experiment_results", [
+        *rates("p_value", "p_value_adjusted"),
+        ordered("absolute_effect", "absolute_ci_lower"),
+        ordered("absolute_ci_upper", "absolute_effect"),
+        ordered("p_value_adjusted", "p_value"),
+    ]),
+    Suite("fct_experiment_srm", [*rates("p_value", "declared_share"), *not_negative("units")]),
+    Suite("fct_trigger_lift", [
+        *rates("conversion_rate_treatment", "conversion_rate_control", "conversion_p_value"),
+        ordered("conversion_lift", "conversion_lift_ci_lower"),
+        ordered("conversion_lift_ci_upper", "conversion_lift"),
+    ]),
 ]  # fmt: skip
 
 

@@ -771,6 +771,11 @@ LABEL_COLUMNS = ("trigger_name", "experiment_name", "experiment_key", "trigger_k
 ARM_COLUMNS = ("arm", "variant", "variant_name", "group_name")
 ESTIMATE_COLUMNS = ("lift", "relative_lift", "absolute_lift", "difference", "effect", "uplift")
 INTERVAL_SUFFIXES = (("ci_lower", "ci_upper"), ("lower", "upper"))
+# the package's own lift and result marts: the estimate drawn and its interval columns
+KNOWN_ESTIMATES = {
+    "fct_trigger_lift": ("conversion_lift", "conversion_lift_ci_lower", "conversion_lift_ci_upper"),
+    "fct_experiment_results": ("relative_effect", "relative_ci_lower", "relative_ci_upper"),
+}
 
 
 def _first(columns: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -829,8 +834,11 @@ def estimates(wh: Warehouse) -> list[Chart]:
     tables = [
         t
         for t in wh.tables_like("fct_%")
-        if ("lift" in t or "experiment" in t or t == "fct_trigger_outcomes")
-        and _first(wh.columns(t), ESTIMATE_COLUMNS)
+        if t in KNOWN_ESTIMATES
+        or (
+            ("lift" in t or "experiment" in t or t == "fct_trigger_outcomes")
+            and _first(wh.columns(t), ESTIMATE_COLUMNS)
+        )
     ]
     if not tables:
         return [
@@ -852,12 +860,15 @@ def estimate_chart(wh: Warehouse, table: str) -> Chart:
     if why:
         return empty(key, section, title, why)
     columns = wh.columns(table)
-    estimate = _first(columns, ESTIMATE_COLUMNS)
+    known = KNOWN_ESTIMATES.get(table)
+    estimate = known[0] if known else _first(columns, ESTIMATE_COLUMNS)
     labels = [c for c in (*LABEL_COLUMNS, *ARM_COLUMNS, "metric_name", "step_name") if c in columns]
     if not labels:
         return empty(key, section, title, f"{table} has no label column this report recognises.")
     lower = upper = None
-    for lo, hi in INTERVAL_SUFFIXES:
+    if known:
+        lower, upper = known[1], known[2]
+    for lo, hi in () if known else INTERVAL_SUFFIXES:
         if f"{estimate}_{lo}" in columns and f"{estimate}_{hi}" in columns:
             lower, upper = f"{estimate}_{lo}", f"{estimate}_{hi}"
             break
