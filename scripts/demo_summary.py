@@ -171,6 +171,24 @@ def print_triggers_and_experiments(con: duckdb.DuckDBPyConnection) -> None:
         (name, con.execute(f'select count(*) from "{name}"').fetchone()[0]) for (name,) in tables
     ]
     print_rows("Triggers and experiments", counts, ("table", "rows"))
+    section(
+        con,
+        "fct_trigger_fires",
+        "Trigger fires by trigger and arm",
+        "select trigger_name, arm, count(*) from fct_trigger_fires group by 1, 2 order by 1, 2",
+        ("trigger", "arm", "fires"),
+        nothing="no fires",
+    )
+    section(
+        con,
+        "fct_experiment_results",
+        "Experiment results (relative effect, adjusted p-value)",
+        "select experiment_name, metric_name, variant, round(relative_effect, 3), "
+        "round(p_value_adjusted, 4), is_trustworthy from fct_experiment_results "
+        "where status = 'ok' order by 1, 2, 3",
+        ("experiment", "metric", "variant", "relative", "p adjusted", "trustworthy"),
+        nothing="no results",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

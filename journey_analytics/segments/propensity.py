@@ -153,6 +153,12 @@ def _matrix(frame: pd.DataFrame) -> F64:
     return frame.loc[:, list(FEATURES)].astype(np.float64).to_numpy()
 
 
+def _in_user_order(features: pd.DataFrame) -> pd.DataFrame:
+    """The features in user_id order: the warehouse returns rows in any order, and the fit's
+    float sums and the decile ties must not depend on it (incremental == full refresh)."""
+    return features.sort_values("user_id", kind="mergesort").reset_index(drop=True)
+
+
 def _labelled(features: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in (*FEATURES, "trial_started_at", "is_label_complete", "is_converted")
                if c not in features.columns]  # fmt: skip
@@ -172,7 +178,7 @@ def holdout_metrics_table(
     only); then the table is the single row 'all' with null metrics, so a build on young data
     still succeeds and the reason is visible.
     """
-    data = _labelled(features)
+    data = _labelled(_in_user_order(features))
     started = pd.to_datetime(data["trial_started_at"])
     cut = cutoff or (default_cutoff(started) if len(data) else None)
     is_test = started >= pd.Timestamp(cut) if cut is not None else started.notna() & False
@@ -239,6 +245,7 @@ def score_current_trials(
     """Fit on every labelled trial and score the current ones (label window still open, not
     converted yet): user_id, trial_started_at, scored_at, p_convert_14d, decile (10 = most
     likely)."""
+    features = _in_user_order(features)
     data = _labelled(features)
     y = data["is_converted"].astype(float).to_numpy()
     empty = pd.DataFrame(

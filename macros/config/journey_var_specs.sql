@@ -68,7 +68,7 @@
         'journey__attribution_time_decay_half_life': {'type': 'string', 'pattern': '^\\s*[0-9]+([.][0-9]+)?\\s*(hours?|h|days?|d)\\s*$', 'what': "a duration such as '7 days' or '12 hours'", 'default': '7 days'},
         'journey__attribution_position_based_weights': {'type': 'mapping', 'checked_by': 'attribution_config', 'default': {'first': 0.4, 'last': 0.4}},
         'journey__attribution_python_models': {'type': 'boolean', 'default': True},
-        'journey__attribution_data_driven_models': {'type': 'list', 'items': {'type': 'string', 'allowed': ['markov', 'shapley', 'shapley_simplified', 'shapley_ordered', 'fractribution']}, 'default': ['markov', 'shapley', 'shapley_simplified', 'shapley_ordered', 'fractribution']},
+        'journey__attribution_data_driven_models': {'type': 'list', 'items': {'type': 'string', 'allowed': ['markov', 'shapley', 'shapley_path', 'shapley_simplified', 'shapley_ordered', 'fractribution']}, 'default': ['markov', 'shapley', 'shapley_simplified', 'shapley_ordered', 'fractribution']},
         'journey__attribution_python_options': {'type': 'mapping', 'nullable': True, 'default': {}},
         'journey__attribution_results_schema': {'type': 'string', 'nullable': True, 'default': None},
         'journey__attribution_results_table': {'type': 'string', 'default': 'attribution_channel_results'},

@@ -53,7 +53,14 @@ def test_every_family_is_summarised_and_the_demo_ends_with_report_and_time(
     ]
     clv = text.split("\nCLV: customers")[1].splitlines()[2].split()
     assert clv[0] == str(customers)  # every RFM customer gets a CLV prediction
-    assert "(no trigger or experiment marts built)" in text
+    fires = built_sample.query(
+        "select trigger_name, arm, count(*) from fct_trigger_fires group by 1, 2 order by 1, 2"
+    )
+    fire_lines = text.split("\nTrigger fires by trigger and arm")[1].splitlines()
+    assert [line.split() for line in fire_lines[2 : 2 + len(fires)]] == [
+        [trigger, arm, str(n)] for trigger, arm, n in fires
+    ]
+    assert "\nExperiment results (relative effect, adjusted p-value)" in text
     lines = text.rstrip().splitlines()
     assert lines[-2] == f"Report: {report.resolve()}"
     seconds = int(lines[-1].split()[3])
