@@ -36,16 +36,17 @@
     Other sources (trackers) are tables on Spark.
 -#}
 {% macro spark__resolved_source(relation) -%}
-    {%- set path = var('journey__generic_events_path', none) -%}
-    {%- set is_generic = relation.identifier == var('journey__generic_events_table')
-        and relation.schema == var('journey__generic_events_schema') -%}
+    {%- set path = journey.journey_var('journey__generic_events_path') -%}
+    {%- set is_generic = relation.identifier == journey.journey_var('journey__generic_events_table')
+        and relation.schema == journey.journey_var('journey__generic_events_schema') -%}
     {%- if not path or not is_generic -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- if var('journey__generic_events_format') != 'parquet' -%}
+    {%- set file_format = journey._generic_events_format() -%}
+    {%- if file_format != 'parquet' -%}
         {{ exceptions.raise_compiler_error(
             "journey: on the spark target the generic events files must be Parquet "
-            ~ "(journey__generic_events_format is '" ~ var('journey__generic_events_format') ~ "')."
+            ~ "(journey__generic_events_format is '" ~ file_format ~ "')."
         ) }}
     {%- endif -%}
     {{ return('parquet.`' ~ journey.absolute_source_path(path) ~ '`') }}
