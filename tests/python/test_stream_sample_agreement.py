@@ -33,8 +33,6 @@ from journey_analytics.stream.replay import replay
 from journey_analytics.stream.spec import TriggerSpec, extract_json, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-if not (ROOT / "models" / "marts" / "triggers" / "fct_trigger_fires.sql").exists():
-    pytest.skip("needs the warehouse triggers (branch triggers)", allow_module_level=True)
 
 from dbt_harness import DbtProject  # noqa: E402
 
