@@ -1,7 +1,7 @@
 """Benchmark the dbt project at a chosen size, every figure measured in one run.
 
-Generates a sample once per size (--users, --days; about 1.1 events per simulated person and
-day, so 10M events is about 155k people x 60 days), splits off its last day of loads, then
+Generates a sample once per size (--users, --days; about 0.95 events per simulated person and
+day, so 10M events is about 175k people x 60 days), splits off its last day of loads, then
 measures, each step as its own process:
 
   floor        one DuckDB pass that sessionises the full-build events into a table (window

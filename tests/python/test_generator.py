@@ -367,6 +367,30 @@ def test_sessions_are_bursts_separated_by_gaps(small: tuple[Path, dict[str, Any]
     assert ties == truth["sessions"]["timestamp_ties"] > 0
 
 
+def test_bounce_visits_look_like_real_traffic(medium: tuple[Path, dict[str, Any]]) -> None:
+    """A bounce keeps only its landing page view; real sites see 30-60% of sessions bounce.
+
+    With no messy rows, every tracker session (anonymous_id, session_id) is one simulated
+    visit, so the sessions of one event are exactly the planted single-event visits.
+    """
+    out, truth = medium
+    con = _connect(out)
+    single, single_page_views, sessions = con.execute(
+        """select count(*) filter (where n = 1),
+                  count(*) filter (where n = 1 and only_name = 'page_view'),
+                  count(*)
+           from (select count(*) as n, any_value(event_name) as only_name
+                 from clean where anonymous_id is not null and session_id is not null
+                 group by anonymous_id, session_id)"""
+    ).fetchone()
+    planted = truth["sessions"]
+    assert single == planted["single_event_visits"]
+    assert planted["bounce_visits"] > 0 and planted["browse_rows_dropped_by_bounce"] > 0
+    # most one-event sessions are landings that bounced (the rest: a lone app or trial event)
+    assert single_page_views >= 0.9 * single
+    assert 0.30 <= single / sessions <= 0.60
+
+
 def test_sequence_numbers_order_each_device(small: tuple[Path, dict[str, Any]]) -> None:
     out, _ = small
     con = _connect(out)

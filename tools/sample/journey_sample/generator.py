@@ -36,7 +36,11 @@ Simulation outline (all vectorised with numpy, one chunk of people at a time):
    (``user_id`` only, no ``anonymous_id``/``session_id``/``sequence_number``).
 6. Events inside a visit follow a fixed block order (landing page view, browsing, identity
    event, trial steps, checkout steps, app usage), seconds to minutes apart, with a few
-   exact timestamp ties (ordered by ``sequence_number``).
+   exact timestamp ties (ordered by ``sequence_number``). Bounces: a planted share
+   (``bounce_prob``) of the visits without checkout, identity event or campaign change keep
+   only their landing page view of the browsing blocks (app, trial and misc events stay), so
+   about 40% of tracker sessions hold one event and about 60% are engaged, as on real sites;
+   ``truth.json["sessions"]`` counts the bounces and the one-event visits.
 7. Messy rows are added at ``messy_rate`` and counted by kind.
 
 Notes for consumers:
@@ -100,6 +104,8 @@ US_PER_DAY = 24 * US_PER_H
 MIN_VISIT_GAP_US = 35 * US_PER_MIN
 #: Largest gap between two consecutive events of one visit (below the 30-min session timeout).
 MAX_EVENT_GAP_US = 25 * US_PER_MIN
+#: Third word of the seed of the random stream that picks bounce visits.
+BOUNCE_STREAM = 1
 
 # --------------------------------------------------------------------------------------
 # Vocabulary
@@ -447,9 +453,12 @@ class PlantedParameters:
     use_feature_mean: tuple[float, float] = (0.7, 2.5)  # power users get 1 + Poisson(2.5)
     extra_project_prob: tuple[float, float] = (0.03, 0.20)
     routine_login_prob: float = 0.30
-    shop_page_views_mean: float = 3.0
+    # share of visits without checkout, identity event or campaign change that bounce (only
+    # the landing page view of browsing remains): real sites see 30-60% of sessions bounce
+    bounce_prob: float = 0.65
+    shop_page_views_mean: float = 6.5
     shop_searches_mean: float = 0.7
-    shop_view_items_mean: float = 3.0
+    shop_view_items_mean: float = 5.0
     app_page_views_mean: float = 1.5
     app_view_items_mean: float = 0.4
     add_to_cart_prob: float = 0.2
@@ -922,6 +931,9 @@ class ChunkStats:
     visits_crossing_midnight: int = 0
     timestamp_ties: int = 0
     campaign_change_visits: int = 0
+    bounce_visits: int = 0
+    browse_rows_dropped_by_bounce: int = 0
+    single_event_visits: int = 0
     clean_rows: int = 0
     rows_written: int = 0
     clean_name_counts: I64 = field(default_factory=lambda: np.zeros(len(EVENT_NAMES), np.int64))
@@ -1290,6 +1302,19 @@ def simulate_chunk(
 
     ev = blocks.build()
     del blocks
+    # bounces: a share of the visits with nothing else to do (no checkout, no identity event,
+    # no campaign change) keep only their landing page view and any app, trial or misc events
+    # (a separate random stream, so that the draws above do not move)
+    bounce_rng = np.random.default_rng([config.seed, chunk_index, BOUNCE_STREAM])
+    bounce = ~attempt & ~identity_visit & ~cc & (bounce_rng.random(n_v) < pt.bounce_prob)
+    browse = np.isin(ev["name"], (SEARCH, VIEW_ITEM, ADD_TO_CART)) | (
+        (ev["name"] == PAGE_VIEW) & (ev["key"] > 0.0) & ~ev["explicit_ref"]
+    )
+    kept = ~(bounce[ev["visit"]] & browse)
+    stats.bounce_visits = int(np.count_nonzero(bounce))
+    stats.browse_rows_dropped_by_bounce = int(np.count_nonzero(~kept))
+    ev = {k: v[kept] for k, v in ev.items()}
+    del bounce, browse, kept
     # keys are quantised to 2**-20 so that sorting and the identity test below agree
     ev["key"] = np.round(ev["key"] * 2**20) / 2**20
     sort_key = (ev["visit"] << 27) | (ev["key"] * 2**20).astype(np.int64)
@@ -1306,6 +1331,9 @@ def simulate_chunk(
     ev_start = _starts(ev_count)
     rank = np.arange(n_e, dtype=np.int64) - ev_start[e_visit]
     server = e_name == SUBSCRIBE
+    stats.single_event_visits = int(
+        np.count_nonzero(np.bincount(e_visit[~server], minlength=n_v) == 1)
+    )
     gap = np.minimum(
         (20.0 * US_PER_S * np.exp(1.1 * rng.standard_normal(n_e))).astype(np.int64) + US_PER_S,
         MAX_EVENT_GAP_US,
@@ -1727,6 +1755,10 @@ def build_truth(
             "visits_crossing_midnight_utc": s.visits_crossing_midnight,
             "timestamp_ties": s.timestamp_ties,
             "campaign_change_visits": s.campaign_change_visits,
+            "planted_bounce_prob": params.bounce_prob,
+            "bounce_visits": s.bounce_visits,
+            "browse_rows_dropped_by_bounce": s.browse_rows_dropped_by_bounce,
+            "single_event_visits": s.single_event_visits,
         },
         "checkout_funnel": {
             "steps": steps,
