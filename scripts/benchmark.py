@@ -183,6 +183,50 @@ def build_figures(measured: Measured, results: RunResults, slowest: int) -> dict
     }
 
 
+#: Model families whose share of the full build the issues bound (triggers: at most 15%;
+#: experiments: at most 10%), told by the model name.
+FAMILY_PREFIXES = {
+    "triggers": (
+        "int_trigger_entries",
+        "int_trigger_decisions",
+        "int_trigger_load_watermarks",
+        "fct_trigger_fires",
+        "fct_trigger_skips",
+        "fct_trigger_outcomes",
+        "fct_trigger_audience",
+        "dim_trigger_steps",
+    ),
+    "experiments": ("int_experiment_", "fct_experiment_", "int_trigger_lift", "fct_trigger_lift"),
+}
+
+
+def family_shares(results: RunResults) -> dict[str, dict[str, float]]:
+    """Thread-seconds of each family's models and their share of all models' thread-seconds."""
+    models = results.of_type("model")
+    total = sum(node.seconds for node in models) or 1.0
+    shares = {}
+    for family, prefixes in FAMILY_PREFIXES.items():
+        seconds = sum(node.seconds for node in models if node.name.startswith(prefixes))
+        shares[family] = {"models_thread_s": seconds, "share": seconds / total}
+    return shares
+
+
+def run_report_step(database: Path, work: Path) -> dict[str, Any]:
+    """`scripts/build_report.py` on the built database, as a user runs `make report`."""
+    out = work / "report.html"
+    out.unlink(missing_ok=True)
+    script = Path(__file__).resolve().parent / "build_report.py"
+    command = [sys.executable, str(script), f"--database={database}", f"--out={out}", "--quiet"]
+    measured = run_measured("report", command, work / "logs" / "report.log")
+    if measured.returncode != 0:
+        raise SystemExit(f"report failed:\n{measured.tail()}")
+    return {
+        "wall_s": measured.seconds,
+        "html_mib": out.stat().st_size / 2**20,
+        "peak_rss_mib": measured.peak_rss_mib,
+    }
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator > 0 else None
 
@@ -291,6 +335,26 @@ def render_markdown(report: dict[str, Any]) -> str:
             ],
         ),
         "",
+        "## Model families and the report",
+        "",
+        markdown_table(
+            ["figure", "value", "target (at 10M events)"],
+            [
+                [
+                    "trigger models / all models, full build (thread-seconds)",
+                    report["families"]["triggers"]["share"],
+                    "<= 0.15",
+                ],
+                [
+                    "experiment models / all models, full build (thread-seconds)",
+                    report["families"]["experiments"]["share"],
+                    "<= 0.10 (20 experiments x 10 metrics: benchmark_experiments.py)",
+                ],
+                ["report (make report) seconds", report["report"]["wall_s"], "< 60"],
+                ["report HTML MiB", report["report"]["html_mib"], "< 5"],
+            ],
+        ),
+        "",
         f"## Ten slowest models, full build (of {full['models']})",
         "",
         markdown_table(
@@ -311,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     machine_at_start = machine()
     work: Path = args.workdir
     work.mkdir(parents=True, exist_ok=True)
-    progress = tqdm(total=6, unit="step", disable=args.quiet, file=sys.stderr)
+    progress = tqdm(total=7, unit="step", disable=args.quiet, file=sys.stderr)
 
     progress.set_description(f"sample ({args.users:,} people x {args.days} days)")
     sample = ensure_sample(work, args.users, args.days, args.seed)
@@ -353,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     incremental = build_figures(inc_measured, inc_results, args.slowest)
     progress.update()
 
+    progress.set_description("report (scripts/build_report.py)")
+    report_step = run_report_step(workspace.database, work)
+    progress.update()
+
     failures = full["failures"] + incremental["failures"]
     report: dict[str, Any] = {
         "size": {
@@ -384,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
             "full_build": full["peak_rss_mib"],
             "incremental": incremental["peak_rss_mib"],
         },
+        "families": family_shares(full_results),
+        "report": report_step,
         "slowest_models": full["slowest_models"],
         "slowest_models_incremental": incremental["slowest_models"],
         "ratios": {

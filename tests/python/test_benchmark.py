@@ -89,6 +89,22 @@ def test_report_has_every_section(bench_run: tuple[Path, dict[str, Any]]) -> Non
         assert heading in markdown
 
 
+def test_family_shares_and_report_step(bench_run: tuple[Path, dict[str, Any]]) -> None:
+    out, report = bench_run
+    full = report["full_build"]
+    for family in ("triggers", "experiments"):
+        figures = report["families"][family]
+        assert 0 < figures["models_thread_s"] < full["models_thread_s"], family
+        assert figures["share"] == pytest.approx(
+            figures["models_thread_s"] / full["models_thread_s"], rel=1e-3
+        )
+    html = out / "work" / "report.html"
+    assert html.exists() and report["report"]["html_mib"] == pytest.approx(
+        html.stat().st_size / 2**20
+    )
+    assert "## Model families and the report" in (out / "benchmark.md").read_text()
+
+
 def test_split_is_the_last_load_day(bench_run: tuple[Path, dict[str, Any]]) -> None:
     out, report = bench_run
     sample = Path(report["size"]["sample"])
