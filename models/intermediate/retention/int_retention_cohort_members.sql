@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Cohort assignment: one row per retention analysis, period unit, cohort type, user and cohort
     period. first_time puts a user in the period of their first start event ever; recurring in

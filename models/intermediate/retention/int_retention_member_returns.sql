@@ -28,6 +28,32 @@ return_days as (
 
 ),
 
+return_periods as (
+
+    -- the calendar periods of each unit with a return
+    select distinct
+        analysis_name,
+        user_id,
+        'day' as period_unit,
+        day_number as return_period_number
+    from return_days
+    union all
+    select distinct
+        analysis_name,
+        user_id,
+        'week' as period_unit,
+        week_number as return_period_number
+    from return_days
+    union all
+    select distinct
+        analysis_name,
+        user_id,
+        'month' as period_unit,
+        month_number as return_period_number
+    from return_days
+
+),
+
 member_series as (
 
     select
@@ -50,7 +76,7 @@ member_series as (
 
 ),
 
-calendar_returns as (
+calendar_hits as (
 
     select
         member_series.analysis_name,
@@ -59,18 +85,18 @@ calendar_returns as (
         member_series.window_type,
         member_series.user_id,
         member_series.cohort_period_number,
-        member_series.max_periods,
-        case member_series.period_unit
-            when 'day' then return_days.day_number
-            when 'week' then return_days.week_number
-            when 'month' then return_days.month_number
-        end - member_series.cohort_period_number as period_number
+        return_periods.return_period_number - member_series.cohort_period_number as period_number
     from member_series
-    inner join return_days
+    inner join return_periods
         on
-            member_series.analysis_name = return_days.analysis_name
-            and member_series.user_id = return_days.user_id
-    where member_series.window_type = 'calendar'
+            member_series.analysis_name = return_periods.analysis_name
+            and member_series.user_id = return_periods.user_id
+            and member_series.period_unit = return_periods.period_unit
+    where
+        member_series.window_type = 'calendar'
+        and return_periods.return_period_number > member_series.cohort_period_number
+        and return_periods.return_period_number
+        <= member_series.cohort_period_number + member_series.max_periods
 
 ),
 
@@ -110,8 +136,46 @@ rolling_returns as (
 
 ),
 
+rolling_hits as (
+
+    select distinct
+        analysis_name,
+        period_unit,
+        cohort_type,
+        window_type,
+        user_id,
+        cohort_period_number,
+        period_number
+    from (
+        select
+            analysis_name,
+            period_unit,
+            cohort_type,
+            window_type,
+            user_id,
+            cohort_period_number,
+            max_periods,
+            first_period_number as period_number
+        from rolling_returns
+        union all
+        select
+            analysis_name,
+            period_unit,
+            cohort_type,
+            window_type,
+            user_id,
+            cohort_period_number,
+            max_periods,
+            last_period_number as period_number
+        from rolling_returns
+    ) as return_windows
+    where period_number between 1 and max_periods
+
+),
+
 member_returns as (
 
+    -- period 0 is the start event itself
     select
         analysis_name,
         period_unit,
@@ -121,39 +185,10 @@ member_returns as (
         cohort_period_number,
         0 as period_number
     from member_series
-    union distinct
-    select
-        analysis_name,
-        period_unit,
-        cohort_type,
-        window_type,
-        user_id,
-        cohort_period_number,
-        period_number
-    from calendar_returns
-    where period_number between 1 and max_periods
-    union distinct
-    select
-        analysis_name,
-        period_unit,
-        cohort_type,
-        window_type,
-        user_id,
-        cohort_period_number,
-        first_period_number as period_number
-    from rolling_returns
-    where first_period_number between 1 and max_periods
-    union distinct
-    select
-        analysis_name,
-        period_unit,
-        cohort_type,
-        window_type,
-        user_id,
-        cohort_period_number,
-        last_period_number as period_number
-    from rolling_returns
-    where last_period_number between 1 and max_periods
+    union all
+    select * from calendar_hits
+    union all
+    select * from rolling_hits
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     One row per retention analysis, user and day with a start or a return event of the analysis
     (null event name = any event): the day's first start event and first and last return event,
