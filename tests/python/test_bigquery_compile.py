@@ -1,4 +1,4 @@
-"""Offline BigQuery compile check (scripts/compile_bigquery.py).
+"""Offline BigQuery compile check (scripts/compile_bigquery.py, package scripts/bigquery_check).
 
 The end-to-end test compiles the whole project for BigQuery twice (full-refresh and incremental
 branches) with no network, then parses the SQL with sqlglot; the other tests prove that the
@@ -7,28 +7,18 @@ checks catch what they are meant to catch.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = REPO_ROOT / "scripts" / "compile_bigquery.py"
+if str(REPO_ROOT / "scripts") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compile_bigquery", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-cb = _load_script()
+from bigquery_check import cli, offline  # noqa: E402
+from bigquery_check import sql_rules as rules  # noqa: E402
 
 
 def _rules(findings: list) -> list[str]:
@@ -39,14 +29,14 @@ def _rules(findings: list) -> list[str]:
 
 
 def test_try_cast_is_reported() -> None:
-    findings = cb.check_sql("select try_cast(x as int64) as y from t", "bad.sql")
+    findings = rules.check_sql("select try_cast(x as int64) as y from t", "bad.sql")
     assert [f.rule for f in findings] == ["denylist"]
     assert "try_cast" in findings[0].message
     assert findings[0].path == "bad.sql" and findings[0].line == 1
 
 
 def test_unparsable_sql_is_reported() -> None:
-    findings = cb.check_sql("select a,\nfrom t where (b = 1", "broken.sql")
+    findings = rules.check_sql("select a,\nfrom t where (b = 1", "broken.sql")
     assert findings, "a syntax error must be reported"
     assert all(f.rule == "parse" for f in findings)
     assert any(f.line is not None for f in findings)
@@ -65,7 +55,7 @@ def test_each_denylisted_construct_is_reported_with_its_line() -> None:
         from t
         """
     )
-    findings = cb.scan_denylist(sql, "duck.sql")
+    findings = rules.scan_denylist(sql, "duck.sql")
     lines = {f.line: f.message for f in findings}
     assert set(lines) == {2, 3, 4, 5, 6, 7}, findings
     assert "double-quoted" in lines[2]
@@ -90,7 +80,7 @@ def test_strings_comments_and_backticks_are_not_scanned() -> None:
         from `journey-offline`.`journey_ci`.`t`
         """
     )
-    assert cb.check_sql(sql, "clean.sql") == []
+    assert rules.check_sql(sql, "clean.sql") == []
 
 
 def test_row_number_over_a_framed_window_is_reported() -> None:
@@ -105,7 +95,7 @@ def test_row_number_over_a_framed_window_is_reported() -> None:
         window w as (partition by a order by b rows between unbounded preceding and current row)
         """
     )
-    findings = cb.check_sql(sql, "frames.sql")
+    findings = rules.check_sql(sql, "frames.sql")
     assert [(f.rule, f.line) for f in findings] == [("bigquery", 3), ("bigquery", 4)]
     assert "row_number" in findings[0].message and "'w'" in findings[0].message
     assert "rank" in findings[1].message
@@ -114,46 +104,44 @@ def test_row_number_over_a_framed_window_is_reported() -> None:
 def test_datetime_from_dbt_dateadd_is_reported_unless_cast() -> None:
     bad = "select * from t where ts >= datetime_add(cast(x as datetime), interval -3 day)"
     good = "select * from t where ts >= cast(datetime_add(cast(x as datetime), interval 1 day) as timestamp)"
-    assert [f.rule for f in cb.check_sql(bad, "dt.sql")] == ["bigquery"]
-    assert cb.check_sql(good, "dt.sql") == []
-    assert cb.check_sql("select timestamp_add(ts, interval 1 hour) from t", "ts.sql") == []
+    assert [f.rule for f in rules.check_sql(bad, "dt.sql")] == ["bigquery"]
+    assert rules.check_sql(good, "dt.sql") == []
+    assert rules.check_sql("select timestamp_add(ts, interval 1 hour) from t", "ts.sql") == []
 
 
 def test_ignore_pragma() -> None:
     sql = "select\n  -- bq-compile-check: ignore\n  try_cast(x as int64) as y\nfrom t"
-    assert cb.check_sql(sql, "p.sql") == []
+    assert rules.check_sql(sql, "p.sql") == []
 
 
 def test_vars_are_merged_and_the_mode_var_is_reserved() -> None:
-    merged = cb.parse_vars(["{a: 1, b: 2}", "{b: 3}"])
+    merged = cli.parse_vars(["{a: 1, b: 2}", "{b: 3}"])
     assert merged == {"a": 1, "b": 3}
     with pytest.raises(Exception, match="journey__offline_compile"):
-        cb.parse_vars(["{journey__offline_compile: full}"])
+        cli.parse_vars(["{journey__offline_compile: full}"])
 
 
-def test_offline_profile_has_a_real_rsa_key(tmp_path: Path) -> None:
-    import json
-
+def test_offline_profile_needs_no_key_file(tmp_path: Path) -> None:
     import yaml
-    from cryptography.hazmat.primitives import serialization
 
-    profiles = cb.write_offline_profile(tmp_path)
+    profiles = offline.write_offline_profile(tmp_path)
     profile = yaml.safe_load((profiles / "profiles.yml").read_text())
     output = profile["journey"]["outputs"]["bigquery_offline"]
-    assert output["type"] == "bigquery" and output["method"] == "service-account"
+    assert output["type"] == "bigquery" and output["method"] == "oauth-secrets"
     assert output["project"] == "journey-offline" and output["dataset"] == "journey_ci"
+    assert output["token"] and "keyfile" not in output
     assert output["threads"] == 1
-    key = json.loads(Path(output["keyfile"]).read_text())
-    assert key["type"] == "service_account"
-    serialization.load_pem_private_key(key["private_key"].encode(), password=None)
 
 
 def test_network_guard_refuses_google_requests_at_once() -> None:
     """What used to hang: google-auth retrying the token endpoint with no network."""
     google_requests = pytest.importorskip("google.auth.transport.requests")
-    with cb.offline_network_guard(), pytest.raises(cb.WarehouseAccessError, match="warehouse"):
+    with (
+        offline.offline_network_guard(),
+        pytest.raises(offline.WarehouseAccessError, match="warehouse"),
+    ):
         google_requests.Request()(url="https://oauth2.googleapis.com/token", method="POST")
-    with cb.offline_network_guard(), pytest.raises(cb.WarehouseAccessError):
+    with offline.offline_network_guard(), pytest.raises(offline.WarehouseAccessError):
         google_requests.AuthorizedSession(credentials=None).request("GET", "https://x.invalid")
     assert google_requests.Request.__call__ is not None  # restored on exit
     assert "refuse" not in google_requests.Request.__call__.__qualname__
@@ -175,7 +163,7 @@ def test_compile_time_query_fails_fast_instead_of_hanging(tmp_path: Path) -> Non
         "{% set r = run_query('select 1') %}\nselect 1 as x\n"
     )
     (project / "models" / "fine.sql").write_text("select 1 as x\n")
-    reports = cb.run_checks(project, tmp_path / "work", {}, modes=("full",), timeout=120)
+    reports = cli.run_checks(project, tmp_path / "work", {}, modes=("full",), timeout=120)
     errors = "\n".join(error for report in reports for error in report.compile_errors)
     assert "model.probe.queries_at_compile" in errors
     assert "tried to query the warehouse" in errors
@@ -184,7 +172,7 @@ def test_compile_time_query_fails_fast_instead_of_hanging(tmp_path: Path) -> Non
 def test_project_compiles_for_bigquery_offline(capsys: pytest.CaptureFixture[str]) -> None:
     """The whole project, both incremental modes: compiles offline and parses as BigQuery."""
     pytest.importorskip("dbt.adapters.bigquery")
-    exit_code = cb.main([])
+    exit_code = cli.main([])
     output = capsys.readouterr().out
     assert exit_code == 0, output
     assert "OK BigQuery offline compile" in output
@@ -195,7 +183,7 @@ def test_project_compiles_for_bigquery_offline(capsys: pytest.CaptureFixture[str
 
 
 def _table(name: str) -> str:
-    return f"`{cb.GCP_PROJECT}`.`{cb.DATASET}`.`{name}`"
+    return f"`{offline.GCP_PROJECT}`.`{offline.DATASET}`.`{name}`"
 
 
 def test_incremental_cost_needs_partition_cluster_and_named_columns() -> None:
@@ -205,16 +193,18 @@ def test_incremental_cost_needs_partition_cluster_and_named_columns() -> None:
         "cluster_by": ["a"],
     }
     named = f"with stored as (select id, a from {_table('fct_x')}) select * from stored"
-    assert cb.incremental_cost_findings(configured, named, "x.sql") == []
+    assert rules.incremental_cost_findings(configured, named, "x.sql", offline.DATASET) == []
     star = f"with stored as (\nselect * from {_table('fct_x')}) select id from stored"
-    findings = cb.incremental_cost_findings(configured, star, "x.sql")
+    findings = rules.incremental_cost_findings(configured, star, "x.sql", offline.DATASET)
     assert [(f.rule, f.line) for f in findings] == [("cost", 2)]
     assert "select *" in findings[0].message
     # another table read with * is not this model's cost
     other = f"select * from {_table('fct_y')}"
-    assert cb.incremental_cost_findings(configured, other, "x.sql") == []
+    assert rules.incremental_cost_findings(configured, other, "x.sql", offline.DATASET) == []
     bare = {"name": "fct_x", "partition_by": None, "cluster_by": []}
-    messages = [f.message for f in cb.incremental_cost_findings(bare, named, "x.sql")]
+    messages = [
+        f.message for f in rules.incremental_cost_findings(bare, named, "x.sql", offline.DATASET)
+    ]
     assert messages == [
         "incremental model fct_x has no partition_by on BigQuery",
         "incremental model fct_x has no cluster_by on BigQuery",
@@ -235,7 +225,7 @@ def test_big_incremental_models_partition_and_cluster_only_on_bigquery(tmp_path:
         assert config["materialized"] == "incremental"
         assert config.get("partition_by") is None, name
     pytest.importorskip("dbt.adapters.bigquery")
-    reports = cb.run_checks(
+    reports = cli.run_checks(
         REPO_ROOT, tmp_path / "bq", {}, modes=("full",), tests="none", check_hooks=False
     )
     assert all(not r.compile_errors for r in reports), reports

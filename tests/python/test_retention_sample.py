@@ -17,6 +17,11 @@ import pytest
 from dbt_harness import PROJECT_DIR, DbtProject
 
 RETENTION_MODELS = [
+    "int_retention_analyses",
+    "int_retention_user_days",
+    "int_retention_cohort_members",
+    "int_retention_member_returns",
+    "int_retention_cohort_periods",
     "fct_retention_cohorts",
     "fct_retention_curves",
     "fct_active_user_days",

@@ -1,121 +1,156 @@
 {#-
-    Cohort retention matrices of the analyses in var journey__retention_analyses.
-
-    Cohorts: first_time puts a user in the period of their first start event ever (first seen
-    when start_event is null); recurring puts a user in every period in which they did the
-    start event (Amplitude's "new" and "any" users). cohort_at is the first start event of the
-    user in the cohort period.
-
-    Period n (n >= 1) of a member: calendar windows are whole calendar periods (day, ISO week,
-    month) n periods after the cohort period; rolling windows are [cohort_at + n * W,
-    cohort_at + (n + 1) * W) with W = 24 h, 7 x 24 h or 30 x 24 h. Period 0 holds the start
-    event itself, so every member counts there. "on" counts members with a return event in
-    period n; "on or after" members with one in period n or later (unbounded retention).
-
-    Rolling windows are evaluated on user-days: a window is at least a day long, so the
-    events of one calendar day fall in at most two consecutive windows, those of the day's
-    first and last event. Only one row per user and day is joined, never the events.
+    Cohort retention matrices of the analyses in var journey__retention_analyses, from the
+    intermediate steps in models/intermediate/retention: the series of each analysis
+    (int_retention_analyses), its user-days (int_retention_user_days), cohort members
+    (int_retention_cohort_members), their returns per period (int_retention_member_returns) and
+    the cohorts' open periods (int_retention_cohort_periods). Here: "on" counts members with a
+    return in period n, "on or after" members whose last return is in period n or later
+    (unbounded retention), the rates and whether the period is complete.
 -#}
-{%- set plan = journey.retention_plan() -%}
-{%- set filters = plan.filters -%}
 
-with events as (
+with cohort_periods as (
+
+    select * from {{ ref('int_retention_cohort_periods') }}
+
+),
+
+member_returns as (
+
+    select * from {{ ref('int_retention_member_returns') }}
+
+),
+
+members as (
+
+    select * from {{ ref('int_retention_cohort_members') }}
+
+),
+
+retained as (
 
     select
-        user_id,
-        event_name,
-        event_at,
-        event_date
-    from {{ ref('fct_events') }}
+        analysis_name,
+        period_unit,
+        cohort_type,
+        window_type,
+        cohort_period_number,
+        period_number,
+        count(*) as retained_users
+    from member_returns
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
-observation as (
+reach_counts as (
 
-    select max(event_at) as observed_until from events
+    -- members by the last period in which they returned (unbounded)
+    select
+        analysis_name,
+        period_unit,
+        cohort_type,
+        'calendar' as window_type,
+        cohort_period_number,
+        calendar_reach as reach_period_number,
+        count(*) as user_count
+    from members
+    group by 1, 2, 3, 4, 5, 6
+    union all
+    select
+        analysis_name,
+        period_unit,
+        cohort_type,
+        'rolling' as window_type,
+        cohort_period_number,
+        rolling_reach as reach_period_number,
+        count(*) as user_count
+    from members
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
-numbers as (
+retained_on_or_after as (
 
-    select generated_number - 1 as period_number
-    from ({{ journey.integer_series(plan.max_horizon + 1) }}) as series
+    select
+        cohort_periods.analysis_name,
+        cohort_periods.period_unit,
+        cohort_periods.cohort_type,
+        cohort_periods.window_type,
+        cohort_periods.cohort_period_number,
+        cohort_periods.period_number,
+        sum(reach_counts.user_count) as retained_on_or_after_users
+    from cohort_periods
+    inner join reach_counts
+        on
+            cohort_periods.analysis_name = reach_counts.analysis_name
+            and cohort_periods.period_unit = reach_counts.period_unit
+            and cohort_periods.cohort_type = reach_counts.cohort_type
+            and cohort_periods.window_type = reach_counts.window_type
+            and cohort_periods.cohort_period_number = reach_counts.cohort_period_number
+            and cohort_periods.period_number <= reach_counts.reach_period_number
+    group by 1, 2, 3, 4, 5, 6
 
 ),
-
-{{ journey.retention_config_cte(plan) }}
-{{- journey.retention_user_days_ctes(plan) }}
-{%- for analysis, unit, cohort_type in plan.combinations %}
-    {{- journey.retention_member_ctes(analysis, unit, cohort_type, loop.index, filters) }}
-    {{- journey.retention_hit_ctes(analysis, unit, loop.index, filters) }}
-{%- endfor %}
-
-{{ journey.retention_member_hit_unions(plan) }}
-
-{{ journey.retention_grid_ctes(plan) }}
-
-{{ journey.retention_count_ctes() }}
 
 final as (
 
     select
         {{ dbt.concat([
-            'open_grid.analysis_name', "'|'",
-            'open_grid.cohort_type', "'|'",
-            'open_grid.period_unit', "'|'",
-            'open_grid.window_type', "'|'",
-            dbt.cast('open_grid.cohort_start_date', dbt.type_string()), "'|'",
-            dbt.cast('open_grid.period_number', dbt.type_string()),
+            'cohort_periods.analysis_name', "'|'",
+            'cohort_periods.cohort_type', "'|'",
+            'cohort_periods.period_unit', "'|'",
+            'cohort_periods.window_type', "'|'",
+            dbt.cast('cohort_periods.cohort_start_date', dbt.type_string()), "'|'",
+            dbt.cast('cohort_periods.period_number', dbt.type_string()),
         ]) }} as retention_id,
-        open_grid.analysis_name,
-        open_grid.start_event_name,
-        open_grid.return_event_name,
-        open_grid.cohort_type,
-        open_grid.period_unit,
-        open_grid.window_type,
-        open_grid.cohort_start_date,
-        cast(open_grid.period_number as {{ dbt.type_bigint() }}) as period_number,
+        cohort_periods.analysis_name,
+        cohort_periods.start_event_name,
+        cohort_periods.return_event_name,
+        cohort_periods.cohort_type,
+        cohort_periods.period_unit,
+        cohort_periods.window_type,
+        cohort_periods.cohort_start_date,
+        cast(cohort_periods.period_number as {{ dbt.type_bigint() }}) as period_number,
         case
-            when open_grid.window_type = 'calendar' then open_grid.period_start_date
+            when cohort_periods.window_type = 'calendar' then cohort_periods.period_start_date
         end as period_start_date,
-        cast(open_grid.cohort_users as {{ dbt.type_bigint() }}) as cohort_users,
+        cast(cohort_periods.cohort_users as {{ dbt.type_bigint() }}) as cohort_users,
         cast(coalesce(retained.retained_users, 0) as {{ dbt.type_bigint() }}) as retained_users,
         cast(
             coalesce(retained_on_or_after.retained_on_or_after_users, 0) as {{ dbt.type_bigint() }}
         ) as retained_on_or_after_users,
         cast(
-            coalesce(retained.retained_users, 0) * 1.0 / open_grid.cohort_users as {{ dbt.type_numeric() }}
+            coalesce(retained.retained_users, 0) * 1.0 / cohort_periods.cohort_users as {{ dbt.type_numeric() }}
         ) as retention_rate,
         cast(
-            coalesce(retained_on_or_after.retained_on_or_after_users, 0) * 1.0 / open_grid.cohort_users
+            coalesce(retained_on_or_after.retained_on_or_after_users, 0) * 1.0 / cohort_periods.cohort_users
             as {{ dbt.type_numeric() }}
         ) as retention_on_or_after_rate,
         case
-            when open_grid.window_type = 'calendar'
+            when cohort_periods.window_type = 'calendar'
                 then
-                    cast(open_grid.next_period_start_date as {{ dbt.type_timestamp() }})
-                    <= open_grid.observed_until
+                    cast(cohort_periods.next_period_start_date as {{ dbt.type_timestamp() }})
+                    <= cohort_periods.observed_until
             else
-                {{ journey.seconds_between('open_grid.last_cohort_at', 'open_grid.observed_until') }}
-                >= (open_grid.period_number + 1) * open_grid.window_seconds
+                {{ journey.seconds_between('cohort_periods.last_cohort_at', 'cohort_periods.observed_until') }}
+                >= (cohort_periods.period_number + 1) * cohort_periods.window_seconds
         end as is_period_complete
-    from open_grid
+    from cohort_periods
     left join retained
         on
-            open_grid.analysis_name = retained.analysis_name
-            and open_grid.period_unit = retained.period_unit
-            and open_grid.cohort_type = retained.cohort_type
-            and open_grid.window_type = retained.window_type
-            and open_grid.cohort_period_number = retained.cohort_period_number
-            and open_grid.period_number = retained.period_number
+            cohort_periods.analysis_name = retained.analysis_name
+            and cohort_periods.period_unit = retained.period_unit
+            and cohort_periods.cohort_type = retained.cohort_type
+            and cohort_periods.window_type = retained.window_type
+            and cohort_periods.cohort_period_number = retained.cohort_period_number
+            and cohort_periods.period_number = retained.period_number
     left join retained_on_or_after
         on
-            open_grid.analysis_name = retained_on_or_after.analysis_name
-            and open_grid.period_unit = retained_on_or_after.period_unit
-            and open_grid.cohort_type = retained_on_or_after.cohort_type
-            and open_grid.window_type = retained_on_or_after.window_type
-            and open_grid.cohort_period_number = retained_on_or_after.cohort_period_number
-            and open_grid.period_number = retained_on_or_after.period_number
+            cohort_periods.analysis_name = retained_on_or_after.analysis_name
+            and cohort_periods.period_unit = retained_on_or_after.period_unit
+            and cohort_periods.cohort_type = retained_on_or_after.cohort_type
+            and cohort_periods.window_type = retained_on_or_after.window_type
+            and cohort_periods.cohort_period_number = retained_on_or_after.cohort_period_number
+            and cohort_periods.period_number = retained_on_or_after.period_number
 
 )
 
