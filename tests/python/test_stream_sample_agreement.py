@@ -61,12 +61,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dic
         order by loaded_at, event_at, event_id
         """
     )
-    fires = project.query("select fire_id, arm, 'fired' from fct_trigger_fires")
-    skips = project.query("select fire_id, arm, skip_reason from fct_trigger_skips")
+    spec = load_spec(spec_json)
+    # the stream evaluates the streamable triggers (the win-back's entry state is warehouse-only)
+    streamed = ", ".join(f"'{t.name}'" for t in spec.streamable)
+    fires = project.query(
+        f"select fire_id, arm, 'fired' from fct_trigger_fires where trigger_name in ({streamed})"
+    )
+    skips = project.query(
+        "select fire_id, arm, skip_reason from fct_trigger_skips "
+        f"where trigger_name in ({streamed})"
+    )
     return {
         "root": root,
         "spec_path": root / "spec.json",
-        "spec": load_spec(spec_json),
+        "spec": spec,
         "rows": rows,
         "decisions": set(fires) | set(skips),
     }
