@@ -34,10 +34,22 @@ matched as (
     {% for t in triggers %}
         {%- set state = t.entry.state -%}
         {%- set lookups = [] -%}
+        {%- set lookup_columns = {} -%}
+        {%- set state_columns = [] -%}
         {%- set payload_pairs = [] -%}
+        {%- if state -%}
+            {%- for f in state.where -%}{%- do state_columns.append(f.field.name) -%}{%- endfor -%}
+            {%- if state.within -%}{%- do state_columns.append(state.within.column) -%}{%- endif -%}
+            {%- if state.order_column -%}{%- do state_columns.append(state.order_column) -%}{%- endif -%}
+        {%- endif -%}
         {%- for s in t.steps -%}
             {%- for f in s.payload_fields -%}
                 {%- if f.source == 'relation' and f.relation not in lookups -%}{%- do lookups.append(f.relation) -%}{%- endif -%}
+                {%- if f.source == 'relation' -%}
+                    {%- do lookup_columns.update({f.relation: lookup_columns.get(f.relation, []) + [f.name]}) -%}
+                {%- elif f.source == 'state' -%}
+                    {%- do state_columns.append(f.name) -%}
+                {%- endif -%}
                 {%- do payload_pairs.append((
                     's' ~ s.number ~ '__' ~ f.key,
                     journey.trigger_payload_value_sql(
@@ -80,7 +92,7 @@ matched as (
             ) as state_rank
         from events
         {%- if state %}
-        inner join {{ ref(state.relation) }} as state_rows
+        inner join {{ journey.trigger_state_relation(state.relation, state_columns, t.name) }} as state_rows
             on
                 events.user_id = cast(state_rows.user_id as {{ dbt.type_string() }})
                 and {{ journey.trigger_state_condition_sql(state.where, 'state_rows') }}
@@ -96,7 +108,7 @@ matched as (
             {%- endif %}
         {%- endif %}
         {%- for relation in lookups %}
-        left join {{ ref(relation) }} as lookup_{{ loop.index }}
+        left join {{ journey.trigger_state_relation(relation, lookup_columns[relation], t.name) }} as lookup_{{ loop.index }}
             on events.user_id = cast(lookup_{{ loop.index }}.user_id as {{ dbt.type_string() }})
         {%- endfor %}
         where {{ journey.funnel_condition_sql(t.entry, 'events') }}
