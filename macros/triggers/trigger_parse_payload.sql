@@ -7,7 +7,7 @@
     row). Returns {payload (the fixed values), fields [{key, source: property | state |
     relation, relation, name, tiers (highest min first), default}]}.
 -#}
-{% macro trigger_parse_payload(payload, has_state, where) -%}
+{% macro trigger_parse_payload(payload, state_relation, where) -%}
     {%- set fixed = {} -%}
     {%- set fields = [] -%}
     {%- set relations = journey.trigger_state_relations() -%}
@@ -39,8 +39,8 @@
                     {%- endif -%}
                 {%- else -%}
                     {%- set source = 'state' -%}
-                    {%- set relation = has_state -%}
-                    {%- if not has_state -%}
+                    {%- set relation = state_relation -%}
+                    {%- if not state_relation -%}
                         {{ exceptions.raise_compiler_error(where_key ~ ": {column: " ~ name ~ "} reads the entry state row, and the trigger declares no entry.state (add relation: to read a segment mart)") }}
                     {%- endif -%}
                 {%- endif -%}

@@ -186,6 +186,17 @@ def test_state_entry_immediate_step_and_payloads_from_data(cadence: dict[str, An
         "strftime(decided_at_load, '%Y-%m-%d %H:%M') from fct_trigger_fires "
         "where trigger_name = 'winback' and user_id = 'ka' and step_name = 'ad'"
     ) == [("2026-03-02 12:00", "2026-03-02 12:01")]
+    # the spec mart shows the state, the immediate step and the fixed part of the payload
+    ((predicates, offset, payload),) = full.query(
+        "select entry_predicates, offset_seconds, payload from dim_trigger_steps "
+        "where trigger_name = 'winback' and step_name = 'ad'"
+    )
+    state = json.loads(predicates)["state"]
+    assert (state["relation"], state["within"]) == (
+        "dim_user_cancellation_clusters",
+        {"column": "cancelled_at", "min_seconds": 30 * 86400, "max_seconds": 60 * 86400},
+    )
+    assert (offset, json.loads(payload)) == (0, {"template_id": "new_titles"})
     steps = cadence["steps"]
     assert ("ka", "ka-1") in steps[0]["fires"]
     for step in steps[:3]:
