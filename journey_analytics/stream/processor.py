@@ -230,6 +230,8 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
 def run(config: ProcessorConfig) -> Metrics:
     """Build and run until stopped (SIGTERM, Ctrl+C, or --idle-exit-s)."""
     started = time.monotonic()
+    for caveat in config.spec.stream_caveats():  # e.g. warehouse-only triggers (entry states)
+        print(caveat, file=sys.stderr)
     app, metrics = build(config)
     app.run()
     seen = app._journey_seen  # type: ignore[attr-defined]

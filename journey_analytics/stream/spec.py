@@ -151,11 +151,14 @@ class Trigger:
     quiet_hours: Mapping[str, Any] | None = None
     exit_since: str = "entry"  # 'entry': exits after the entry; 'ever': any exit up to the step
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    #: Why the stream leaves the trigger to the warehouse (None: the stream evaluates it).
+    warehouse_only: str | None = None
 
     @property
     def streamable(self) -> bool:
-        """Event entries are evaluated on the stream (every entry of spec_version 1 is one)."""
-        return bool(self.entry_events)
+        """Event entries are evaluated on the stream; an entry state (a segments mart row) or a
+        payload read from data needs the warehouse's tables, so such a trigger is warehouse-only."""
+        return bool(self.entry_events) and self.warehouse_only is None
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,11 @@ class TriggerSpec:
 
     def stream_caveats(self) -> list[str]:
         """Declared rules the stream does not apply (printed at start-up, see docs)."""
-        return []
+        return [
+            f"trigger '{t.name}' is evaluated by the warehouse only: {t.warehouse_only}"
+            for t in self.triggers
+            if t.warehouse_only
+        ]
 
 
 def _need(obj: Any, key: str, where: str) -> Any:
@@ -239,6 +246,7 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
             )
         )
     steps.sort(key=lambda s: s.after_seconds)
+    warehouse_only = _warehouse_only(raw, where)
     if (exit_.get("since") or "entry") not in ("entry", "ever"):
         raise SpecError(
             f"{where}, key 'exit.since': expected entry or ever, got {exit_['since']!r}"
@@ -266,7 +274,24 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
         quiet_hours=raw.get("quiet_hours"),
         exit_since=str(exit_.get("since") or "entry"),
         raw=raw,
+        warehouse_only=warehouse_only,
     )
+
+
+def _warehouse_only(raw: Mapping[str, Any], where: str) -> str | None:
+    """Why a trigger needs the warehouse: an entry state or payload values read from data."""
+    reasons = []
+    state = (raw.get("entry") or {}).get("state")
+    if state is not None:
+        if not isinstance(state, Mapping) or not state.get("relation"):
+            raise SpecError(f"{where}, key 'entry.state': expected {{relation, where, within}}")
+        reasons.append(f"its entry state reads the segments mart {state['relation']}")
+    for step in raw.get("steps") or []:
+        fields = step.get("payload_fields") or []
+        if fields:
+            keys = ", ".join(str(f.get("key")) for f in fields)
+            reasons.append(f"step '{step.get('name')}' fills payload {keys} from data")
+    return "; ".join(reasons) or None
 
 
 def load_spec(data: Mapping[str, Any] | str) -> TriggerSpec:

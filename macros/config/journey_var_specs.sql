@@ -74,6 +74,7 @@
         'journey__attribution_results_table': {'type': 'string', 'default': 'attribution_channel_results'},
         'journey__attribution_sessions_relation': {'type': 'string', 'nullable': True, 'default': None},
         'journey__attribution_events_relation': {'type': 'string', 'nullable': True, 'default': None},
+        'journey__crm_cancellation_survey_path': {'type': 'path', 'nullable': True, 'default': None},
         'journey__segments_as_of_date': {'type': 'date', 'nullable': True, 'default': None},
         'journey__segments_purchase_events': dict(event_names, min_length=1, default=['order_completed']),
         'journey__rfm_snapshot_period': {'type': 'string', 'allowed': ['day', 'week', 'month', 'quarter'], 'default': 'month'},

@@ -5,9 +5,10 @@
     checked (an unknown key is an error naming the trigger and the key) and every default is
     filled in, so the SQL reads one shape:
 
-      name, description, priority (int), entry {events, where, where_columns},
+      name, description, priority (int), entry {events, where, where_columns, state {relation,
+      order_column, where, within {column, min_seconds, max_seconds} | none} | none},
       exit {events, match_property | none, since: entry | ever} | none, steps [{number, name, offset_seconds,
-      channel, payload}], holdout {share, salt}, reentry {policy: once | every, seconds},
+      channel, payload (fixed values), payload_fields [values from data, trigger_parse_payload]}], holdout {share, salt}, reentry {policy: once | every, seconds},
       quiet_hours {start_minute, end_minute, action: delay | drop} | none,
       goal {events, within_seconds} | none (default: the exit events within var
       journey__trigger_outcome_window), audience_window_seconds, event_names.
@@ -58,8 +59,8 @@
             {{ exceptions.raise_compiler_error(where_am_i ~ ".entry is required: an event name or {event, where, where_columns}, got: " ~ raw_entry) }}
         {%- endif -%}
         {%- for key in raw_entry.keys() -%}
-            {%- if key not in ['event', 'where', 'where_columns'] -%}
-                {{ exceptions.raise_compiler_error(where_am_i ~ ".entry: unknown key '" ~ key ~ "' (allowed: event, where, where_columns)") }}
+            {%- if key not in ['event', 'where', 'where_columns', 'state'] -%}
+                {{ exceptions.raise_compiler_error(where_am_i ~ ".entry: unknown key '" ~ key ~ "' (allowed: event, where, where_columns, state)") }}
             {%- endif -%}
         {%- endfor -%}
         {%- set entry_events = journey.funnel_parse_events(raw_entry.get('event'), where_am_i ~ ".entry.event") -%}
@@ -67,6 +68,7 @@
             'events': entry_events,
             'where': journey.trigger_parse_predicates(raw_entry.get('where'), 'property', where_am_i ~ ".entry.where"),
             'where_columns': journey.trigger_parse_predicates(raw_entry.get('where_columns'), 'column', where_am_i ~ ".entry.where_columns"),
+            'state': journey.trigger_parse_state(raw_entry.get('state'), where_am_i ~ ".entry.state"),
         } -%}
         {%- for e in entry_events -%}{%- do event_names.append({'role': 'entry', 'event_name': e}) -%}{%- endfor -%}
 
@@ -123,8 +125,8 @@
                 {{ exceptions.raise_compiler_error(where_step ~ ".offset is required: the wait after entry, such as '24 hours'") }}
             {%- endif -%}
             {%- set offset_seconds = journey.funnel_parse_duration(raw_offset, where_step ~ ".offset") -%}
-            {%- if offset_seconds is none or offset_seconds <= 0 -%}
-                {{ exceptions.raise_compiler_error(where_step ~ ".offset must be a positive duration (a window of zero never closes after its entry), got: " ~ raw_offset) }}
+            {%- if offset_seconds is none or (offset_seconds <= 0 and not loop.first) -%}
+                {{ exceptions.raise_compiler_error(where_step ~ ".offset must be a positive duration (an offset of 0, a step at the entry itself, is allowed for the first step only), got: " ~ raw_offset) }}
             {%- endif -%}
             {%- set channel = s.get('channel') -%}
             {%- if channel is not string or not modules.re.match('^[a-z][a-z0-9_]{0,62}$', channel) -%}
@@ -135,6 +137,7 @@
             {%- if payload is not mapping -%}
                 {{ exceptions.raise_compiler_error(where_step ~ ".payload must be a mapping (template_id, article_id, offer...), got: " ~ payload) }}
             {%- endif -%}
+            {%- set parsed_payload = journey.trigger_parse_payload(payload, entry.state.relation if entry.state else none, where_step ~ ".payload") -%}
             {%- for s_before in steps -%}
                 {%- if s_before.name == step_name -%}
                     {{ exceptions.raise_compiler_error(where_step ~ ".name: step name '" ~ step_name ~ "' is used twice") }}
@@ -143,7 +146,7 @@
                     {{ exceptions.raise_compiler_error(where_step ~ ".offset: steps follow each other by offset after entry, and step '" ~ step_name ~ "' (" ~ raw_offset ~ ") does not come after step '" ~ s_before.name ~ "' (" ~ s_before.offset_seconds ~ " s): list steps in strictly increasing offset (a repeated or backward offset makes the order cyclic)") }}
                 {%- endif -%}
             {%- endfor -%}
-            {%- do steps.append({'number': loop.index, 'name': step_name, 'offset_seconds': offset_seconds, 'channel': channel, 'payload': payload}) -%}
+            {%- do steps.append({'number': loop.index, 'name': step_name, 'offset_seconds': offset_seconds, 'channel': channel, 'payload': parsed_payload.payload, 'payload_fields': parsed_payload.fields}) -%}
         {%- endfor -%}
 
         {#- ---- holdout: per-trigger control group; with the global control it must fit in 100% ---- -#}

@@ -384,6 +384,46 @@ def test_scenario_rows_are_server_side_for_their_own_users(sample_dir: Path) -> 
     assert unmapped == []
 
 
+def test_winback_payloads_equal_truth(sample_dir: Path, sample_truth: dict[str, Any]) -> None:
+    """The payload of each planted win-back fire, recomputed from the raw files: step 1 the
+    genre viewed most since the cancellation (ties alphabetical), step 2 a free month when the
+    user bought in the shop (order_completed with revenue) before the visit, else 20% off."""
+    con = _connect(sample_dir)
+    top_genre = dict(
+        _rows(
+            con,
+            """select user_id, genre from (
+                 select user_id, genre,
+                        row_number() over (partition by user_id order by n desc, genre) as rank
+                 from (select c.user_id, json_extract_string(c.properties, '$.genre') as genre,
+                              count(*) as n
+                       from clean c join survey s on s.user_id = c.user_id
+                       where c.canon = 'title_viewed' and c.event_timestamp >= s.cancelled_at
+                       group by 1, 2))
+               where rank = 1""",
+        )
+    )
+    entries = dict(
+        _rows(con, "select event_id, event_timestamp from clean where canon = 'page_viewed'")
+    )
+    orders = _times(con, "canon = 'order_completed' and revenue > 0")
+    fires = sample_truth["triggers"]["winback_content_gap"]
+    offers = set()
+    for f in fires:
+        if f["step"] == 1:
+            expected = {"genre": top_genre[f["user_id"]], "template_id": "new_titles"}
+        else:
+            visit = entries[f["entry_event_id"]]
+            bought = any(t < visit for t in orders.get(f["user_id"], []))
+            expected = {
+                "offer": "free_month" if bought else "discount_20",
+                "template_id": "winback_offer",
+            }
+            offers.add(expected["offer"])
+        assert f["payload"] == expected, f
+    assert offers == {"free_month", "discount_20"}
+
+
 def test_winback_segments_agree_with_survey_and_behaviour(
     sample_dir: Path, sample_truth: dict[str, Any]
 ) -> None:

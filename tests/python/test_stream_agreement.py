@@ -56,13 +56,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with contextlib.redirect_stdout(out):
         project.run("run-operation", "print_trigger_spec")
     spec = load_spec(extract_json(out.getvalue()))
-    fires = project.query("select fire_id, arm, 'fired' from fct_trigger_fires")
+    # the stream evaluates the streamable triggers; winback (an entry state) is warehouse-only
+    streamed = ", ".join(f"'{t.name}'" for t in spec.streamable)
+    fires = project.query(
+        f"select fire_id, arm, 'fired' from fct_trigger_fires where trigger_name in ({streamed})"
+    )
     send_at = dict(
         project.query(
             "select fire_id, strftime(send_at, '%Y-%m-%dT%H:%M:%S') from fct_trigger_fires"
         )
     )
-    skips = project.query("select fire_id, arm, skip_reason from fct_trigger_skips")
+    skips = project.query(
+        "select fire_id, arm, skip_reason from fct_trigger_skips "
+        f"where trigger_name in ({streamed})"
+    )
     return {
         "rows": rows,
         "spec": spec,
@@ -108,6 +115,18 @@ def stream_decisions(
         for o in outputs
         if o.kind in ("fire", "skip")
     }
+
+
+def test_state_entry_trigger_is_left_to_the_warehouse_with_a_reason(
+    warehouse: dict[str, Any],
+) -> None:
+    spec = warehouse["spec"]
+    assert [t.name for t in spec.not_streamable] == ["winback"]
+    assert spec.stream_caveats() == [
+        "trigger 'winback' is evaluated by the warehouse only: its entry state reads the "
+        "segments mart dim_user_cancellation_clusters; step 'ad' fills payload genre, page "
+        "from data; step 'offer' fills payload offer from data"
+    ]
 
 
 def test_stream_agrees_with_warehouse_one_by_one(warehouse: dict[str, Any]) -> None:

@@ -163,6 +163,47 @@ def test_fire_ids_and_columns(cadence: dict[str, Any]) -> None:
     assert by_user["qa"][9] == "America/New_York"
 
 
+def test_state_entry_immediate_step_and_payloads_from_data(cadence: dict[str, Any]) -> None:
+    """winback: only home visits 30 - 60 days after a content-gap cancellation enter; step 1
+    (offset 0) is decided at the load that brings the watermark to the visit; payloads read the
+    state row (genre, offer tier by title views) and the entry event (page)."""
+    full: DbtProject = cadence["full"]
+    rows = full.query(
+        "select step_name, user_id, entry_event_id, payload from int_trigger_decisions "
+        "where trigger_name = 'winback'"
+    )
+    assert {(step, user, entry): json.loads(p) for step, user, entry, p in rows} == (
+        fx.EXPECTED_WINBACK_PAYLOADS
+    )
+    # kc (price cluster), kd (61 days) and kb's visit 11 days after cancelling: no entry
+    assert full.query(
+        "select count(*) from int_trigger_entries where trigger_name = 'winback' "
+        "and entry_event_id in ('kc-1', 'kd-1', 'kb-1')"
+    ) == [(0,)]
+    # the immediate step is decided at 12:01, the load of the 12:00 clock event
+    assert full.query(
+        "select strftime(condition_true_at, '%Y-%m-%d %H:%M'), "
+        "strftime(decided_at_load, '%Y-%m-%d %H:%M') from fct_trigger_fires "
+        "where trigger_name = 'winback' and user_id = 'ka' and step_name = 'ad'"
+    ) == [("2026-03-02 12:00", "2026-03-02 12:01")]
+    # the spec mart shows the state, the immediate step and the fixed part of the payload
+    ((predicates, offset, payload),) = full.query(
+        "select entry_predicates, offset_seconds, payload from dim_trigger_steps "
+        "where trigger_name = 'winback' and step_name = 'ad'"
+    )
+    state = json.loads(predicates)["state"]
+    assert (state["relation"], state["within"]) == (
+        "dim_user_cancellation_clusters",
+        {"column": "cancelled_at", "min_seconds": 30 * 86400, "max_seconds": 60 * 86400},
+    )
+    assert (offset, json.loads(payload)) == (0, {"template_id": "new_titles"})
+    steps = cadence["steps"]
+    assert ("ka", "ka-1") in steps[0]["fires"]
+    for step in steps[:3]:
+        assert ("ka", "ka-1", "offer", "pending") in step["pending"]
+    assert ("ka", "ka-1", "offer", "fired") in steps[3]["pending"]
+
+
 def test_holdout_arms_match_an_independent_hash(cadence: dict[str, Any]) -> None:
     rows = cadence["full"].query(
         "select user_id, arm, 'fired' from fct_trigger_fires "

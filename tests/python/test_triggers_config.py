@@ -17,6 +17,21 @@ from dbt_harness import DbtProject
 STEP = {"name": "email", "offset": "24 hours", "channel": "email"}
 
 
+CLUSTERS = {
+    "relation": "dim_user_cancellation_clusters",
+    "where": {"cancellation_cluster": "content_gap"},
+}
+CLV = {"relation": "fct_customer_clv_predicted", "column": "predicted_clv"}
+
+
+def stage_rank_at_least(rank: Any) -> dict[str, Any]:
+    return {"relation": "dim_user_journey_stages", "where": {"current_stage_rank": {">=": rank}}}
+
+
+def tier(minimum: Any) -> dict[str, Any]:
+    return {"min": minimum, "value": "free_month"}
+
+
 def trigger(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"name": "cart", "entry": "cart_viewed", "steps": [STEP]}
     base.update(overrides)
@@ -41,9 +56,23 @@ BAD = {
         trigger(holdout={"share": "10%"}),
         "trigger 'cart'.holdout.share must be a number",
     ),
-    "window_of_zero": (
-        trigger(steps=[{**STEP, "offset": "0 minutes"}]),
-        "trigger 'cart'.steps[1].offset must be a positive duration",
+    "offset_zero_on_a_later_step": (
+        trigger(
+            steps=[
+                {"name": "now", "offset": "0 minutes", "channel": "ads"},
+                {"name": "again", "offset": "0 minutes", "channel": "email"},
+            ]
+        ),
+        "trigger 'cart'.steps[2].offset must be a positive duration (an offset of 0",
+    ),
+    "negative_offset_after_an_immediate_step": (
+        trigger(
+            steps=[
+                {"name": "now", "offset": "0 minutes", "channel": "ads"},
+                {"name": "before", "offset": "-1 hours", "channel": "email"},
+            ]
+        ),
+        "trigger 'cart'.steps[2].offset must be a duration",
     ),
     "negative_window": (
         trigger(steps=[{**STEP, "offset": "-2 hours"}]),
@@ -104,6 +133,107 @@ BAD = {
     "bad_predicate_operator": (
         trigger(entry={"event": "cart_viewed", "where": {"cart_value": {"~": 3}}}),
         "trigger 'cart'.entry.where.cart_value: an operator mapping has one key",
+    ),
+    "state_unknown_relation": (
+        trigger(entry={"event": "page_viewed", "state": {"relation": "dim_users"}}),
+        "trigger 'cart'.entry.state.relation must be one of the segment marts",
+    ),
+    "state_unknown_key": (
+        trigger(entry={"event": "page_viewed", "state": {**CLUSTERS, "as_of": "now"}}),
+        "trigger 'cart'.entry.state: unknown key 'as_of'",
+    ),
+    "state_unknown_column": (
+        trigger(entry={"event": "page_viewed", "state": {**CLUSTERS, "where": {"segment": "x"}}}),
+        "trigger 'cart'.entry.state.where.segment: dim_user_cancellation_clusters has no "
+        "column 'segment'",
+    ),
+    "state_threshold_as_text": (
+        trigger(entry={"event": "page_viewed", "state": stage_rank_at_least("high")}),
+        "trigger 'cart'.entry.state.where.current_stage_rank: gte compares numbers, got: high",
+    ),
+    "state_text_for_a_number_column": (
+        trigger(
+            entry={
+                "event": "page_viewed",
+                "state": {
+                    "relation": "dim_user_journey_stages",
+                    "where": {"current_stage_rank": "three"},
+                },
+            }
+        ),
+        "trigger 'cart'.entry.state.where.current_stage_rank: dim_user_journey_stages."
+        "current_stage_rank is bigint, so eq needs a number, got: three",
+    ),
+    "state_threshold_on_a_text_column": (
+        trigger(
+            entry={
+                "event": "page_viewed",
+                "state": {**CLUSTERS, "where": {"cancellation_cluster": {">": 2}}},
+            }
+        ),
+        "dim_user_cancellation_clusters.cancellation_cluster is string, not a number: gt compares numbers",
+    ),
+    "state_within_not_a_time": (
+        trigger(
+            entry={
+                "event": "page_viewed",
+                "state": {
+                    **CLUSTERS,
+                    "within": {"column": "cancellation_cluster", "min": "30 days"},
+                },
+            }
+        ),
+        "trigger 'cart'.entry.state.within.column: dim_user_cancellation_clusters.cancellation_cluster is "
+        "string, not a date or timestamp",
+    ),
+    "state_within_unknown_column": (
+        trigger(
+            entry={
+                "event": "page_viewed",
+                "state": {**CLUSTERS, "within": {"column": "churned_at", "min": "30 days"}},
+            }
+        ),
+        "trigger 'cart'.entry.state.within.column: dim_user_cancellation_clusters has no "
+        "column 'churned_at'",
+    ),
+    "state_within_max_before_min": (
+        trigger(
+            entry={
+                "event": "page_viewed",
+                "state": {
+                    **CLUSTERS,
+                    "within": {"column": "cancelled_at", "min": "60 days", "max": "30 days"},
+                },
+            }
+        ),
+        "trigger 'cart'.entry.state.within: max (30 days) is before min (60 days)",
+    ),
+    "payload_column_without_state": (
+        trigger(steps=[{**STEP, "payload": {"genre": {"column": "preferred_genre"}}}]),
+        "trigger 'cart'.steps[1].payload.genre: {column: preferred_genre} reads the entry state "
+        "row, and the trigger declares no entry.state",
+    ),
+    "payload_unknown_column": (
+        trigger(
+            entry={"event": "page_viewed", "state": CLUSTERS},
+            steps=[{**STEP, "payload": {"genre": {"column": "favourite_genre"}}}],
+        ),
+        "trigger 'cart'.steps[1].payload.genre.column: dim_user_cancellation_clusters has no "
+        "column 'favourite_genre'",
+    ),
+    "payload_unknown_relation": (
+        trigger(steps=[{**STEP, "payload": {"offer": {"relation": "users", "column": "x"}}}]),
+        "trigger 'cart'.steps[1].payload.offer.relation must be one of the segment marts",
+    ),
+    "payload_tier_threshold_as_text": (
+        trigger(steps=[{**STEP, "payload": {"offer": {**CLV, "tiers": [tier("100 USD")]}}}]),
+        "trigger 'cart'.steps[1].payload.offer.tiers[1].min must be a number (the threshold), "
+        "got: 100 USD",
+    ),
+    "payload_property_and_column": (
+        trigger(steps=[{**STEP, "payload": {"genre": {"property": "genre", **CLV}}}]),
+        "trigger 'cart'.steps[1].payload.genre: a value reads an entry event property or a "
+        "column, not both",
     ),
     "duplicate_trigger": (
         [trigger(), trigger()],
@@ -173,3 +303,76 @@ def test_good_declaration_is_accepted_and_normalised(project: DbtProject, tmp_pa
         ),
     )
     assert result.success
+
+
+def test_state_entry_immediate_step_and_payload_from_data_are_normalised(
+    project: DbtProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = trigger(
+        entry={
+            "event": "page_viewed",
+            "state": {
+                **CLUSTERS,
+                "within": {"column": "cancelled_at", "min": "30 days", "max": "60 days"},
+            },
+        },
+        steps=[
+            {
+                "name": "ad",
+                "offset": "0 minutes",
+                "channel": "ads",
+                "payload": {"template_id": "t", "genre": {"column": "preferred_genre"}},
+            },
+            {
+                "name": "email",
+                "offset": "3 days",
+                "channel": "email",
+                "payload": {
+                    "offer": {**CLV, "tiers": [tier(10), tier(50.5)], "default": "discount_20"},
+                    "page": {"property": "page"},
+                },
+            },
+        ],
+    )
+    capsys.readouterr()
+    project.run("run-operation", "print_trigger_spec", vars={"journey__triggers": [declared]})
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (spec,) = [json.loads(line) for line in printed]
+    (normalised,) = spec["triggers"]
+    assert normalised["entry"]["state"] == {
+        "relation": "dim_user_cancellation_clusters",
+        "order_column": "cancelled_at",
+        "where": [
+            {
+                "field": {"kind": "column", "name": "cancellation_cluster"},
+                "op": "eq",
+                "value": "content_gap",
+            }
+        ],
+        "within": {"column": "cancelled_at", "min_seconds": 30 * 86400, "max_seconds": 60 * 86400},
+    }
+    ad, email = normalised["steps"]
+    assert (ad["offset_seconds"], ad["payload"]) == (0, {"template_id": "t"})
+    assert ad["payload_fields"] == [
+        {
+            "key": "genre",
+            "source": "state",
+            "relation": "dim_user_cancellation_clusters",
+            "name": "preferred_genre",
+            "tiers": [],
+            "default": None,
+        }
+    ]
+    assert email["payload"] == {}
+    offer, page = email["payload_fields"]
+    # tiers are tried from the highest threshold down
+    assert offer["tiers"] == [
+        {"min": 50.5, "value": "free_month"},
+        {"min": 10, "value": "free_month"},
+    ]
+    assert (offer["source"], offer["relation"], offer["default"]) == (
+        "relation",
+        "fct_customer_clv_predicted",
+        "discount_20",
+    )
+    assert (page["source"], page["name"], page["relation"]) == ("property", "page", None)

@@ -1,7 +1,10 @@
 """The sample's trigger scenarios: the engine finds exactly the would-be fires the generator
 planted (truth.json["triggers"], computed by the generator from its own simulation).
 
-The sample's four event-entry triggers are declared in dbt_project.yml. Planted would-be
+The sample's five triggers are declared in dbt_project.yml: four event entries and the
+win-back, whose entry is a visit by a user in a state (a content-gap cluster of the CRM
+cancellation survey, cancelled 30 - 60 days before) and whose payload is filled from data (the
+preferred genre, the offer by predicted CLV), compared with the planted payloads. Planted would-be
 fires are fires plus the skips that do not remove the user from the comparison (holdout,
 capped, quiet hours, lower priority, global control); exits, re-entry refusals and
 suppressions are not would-be fires. The generator's watermark has no allowed lateness, the
@@ -11,6 +14,7 @@ be pending here, and are checked as such.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ ENGINE_TRIGGERS = (
     "signup_no_profile",
     "trial_disengaged",
     "loan_paystub_stall",
+    "winback_content_gap",
 )
 WOULD_BE = ("holdout", "capped", "quiet_hours", "lower_priority", "global_control")
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -31,7 +36,10 @@ ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 def sample_triggers(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> DbtProject:
     project = DbtProject(
         workdir=tmp_path_factory.mktemp("trigger_sample"),
-        base_vars={"journey__generic_events_path": str(sample_dir / "events" / "*.parquet")},
+        base_vars={
+            "journey__generic_events_path": str(sample_dir / "events" / "*.parquet"),
+            "journey__crm_cancellation_survey_path": str(sample_dir / "cancellation_survey.csv"),
+        },
     )
     project.run("seed")
     project.run(
@@ -84,6 +92,31 @@ def test_would_be_fires_equal_the_planted_ones(
             f"where trigger_name = '{trigger}' and user_id = '{user}' "
             f"and step_number = {step} and entry_event_id = '{entry}'"
         ) == [("pending",)]
+
+
+def test_winback_payloads_equal_the_planted_ones(
+    sample_triggers: DbtProject, sample_truth: dict[str, Any]
+) -> None:
+    """Step 1 carries the preferred genre, step 2 the offer by predicted CLV (planted: a free
+    month for the users with shop orders before the visit, 20% off for the others)."""
+    reasons = ", ".join(f"'{r}'" for r in WOULD_BE)
+    rows = sample_triggers.query(
+        f"""
+        select user_id, step_number, payload from int_trigger_decisions
+        where trigger_name = 'winback_content_gap'
+            and (status = 'fired' or skip_reason in ({reasons}))
+        """
+    )
+    found = {(user, step): json.loads(payload) for user, step, payload in rows}
+    planted = {
+        (f["user_id"], f["step"]): f["payload"]
+        for f in sample_truth["triggers"]["winback_content_gap"]
+        if (f["user_id"], f["step"]) in found
+    }
+    assert len(planted) == len(found) > 0
+    assert found == planted
+    offers = {p["offer"] for (_, step), p in found.items() if step == 2}
+    assert offers == {"free_month", "discount_20"}
 
 
 def test_every_arm_and_skip_kind_occurs(sample_triggers: DbtProject) -> None:

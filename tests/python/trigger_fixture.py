@@ -115,6 +115,46 @@ TRIGGERS: list[dict[str, Any]] = [
         "steps": [{"name": "tip", "offset": "1 hour", "channel": "in_app"}],
     },
     {
+        # a state entry: a home visit 30 - 60 days after a content-gap cancellation (CRM survey
+        # SURVEY), an immediate step and a payload read from the state row and the entry event
+        "name": "winback",
+        "entry": {
+            "event": "page_viewed",
+            "where": {"page": "home"},
+            "state": {
+                "relation": "dim_user_cancellation_clusters",
+                "where": {"cancellation_cluster": "content_gap"},
+                "within": {"column": "cancelled_at", "min": "30 days", "max": "60 days"},
+            },
+        },
+        "exit": {"events": ["subscription_started"]},
+        "steps": [
+            {
+                "name": "ad",
+                "offset": "0 minutes",
+                "channel": "ads",
+                "payload": {
+                    "template_id": "new_titles",
+                    "genre": {"column": "preferred_genre"},
+                    "page": {"property": "page"},
+                },
+            },
+            {
+                "name": "offer",
+                "offset": "3 days",
+                "channel": "in_app",
+                "payload": {
+                    "template_id": "winback_offer",
+                    "offer": {
+                        "column": "title_views",
+                        "tiers": [{"min": 3, "value": "free_month"}],
+                        "default": "discount_20",
+                    },
+                },
+            },
+        ],
+    },
+    {
         "name": "never_matches",
         "entry": {"event": "cart_viewed", "where": {"cart_value": {">": 100000}}},
         "steps": [{"name": "email", "offset": "1 hour", "channel": "email"}],
@@ -122,6 +162,15 @@ TRIGGERS: list[dict[str, Any]] = [
 ]
 
 CAPS = {"email": {"max": 1, "per": "day"}, "sms": {"max": 1, "per": "week"}}
+
+# the CRM cancellation survey: user, cancelled_at, reason (ke's reason is none of the three)
+SURVEY = [
+    ("ka", "2026-01-31 10:00:00", "content"),
+    ("kb", "2026-02-20 00:00:00", " Content "),
+    ("kc", "2026-02-01 00:00:00", "price"),
+    ("kd", "2026-01-10 00:00:00", "content"),
+    ("ke", "2026-01-25 00:00:00", "other"),
+]
 
 SUPPRESSIONS = [
     ("sup1", "email_unsubscribed", "2026-03-01 00:00:00"),
@@ -157,6 +206,24 @@ EXPECTED_FIRES = {
     ("weekly_sms", "sms", "wa", "wa-1", "2026-03-09 03:30:00"),
     ("weekly_sms", "sms", "wa", "wa-2", "2026-03-09 04:30:00"),
     ("nudge_unsubscribed", "tip", "nb", "nb-1", "2026-03-02 11:00:00"),
+    # winback: the visit is the entry, step 1 at once, step 2 three days later
+    ("winback", "ad", "ka", "ka-1", "2026-03-02 12:00:00"),
+    ("winback", "offer", "ka", "ka-1", "2026-03-05 12:00:00"),
+    ("winback", "ad", "ke", "ke-1", "2026-03-04 15:00:00"),
+    ("winback", "offer", "ke", "ke-1", "2026-03-07 15:00:00"),
+    ("winback", "ad", "kb", "kb-2", "2026-03-23 09:00:00"),
+}
+
+# (trigger, step, user, entry event id) -> payload of the win-back decisions, from the README
+EXPECTED_WINBACK_PAYLOADS = {
+    ("ad", "ka", "ka-1"): {"genre": "drama", "page": "home", "template_id": "new_titles"},
+    ("offer", "ka", "ka-1"): {"offer": "free_month", "template_id": "winback_offer"},
+    ("ad", "ke", "ke-1"): {"genre": "comedy", "page": "home", "template_id": "new_titles"},
+    ("offer", "ke", "ke-1"): {"offer": "discount_20", "template_id": "winback_offer"},
+    ("ad", "kb", "kb-2"): {"genre": "thriller", "page": "home", "template_id": "new_titles"},
+    ("offer", "kb", "kb-2"): {"offer": "discount_20", "template_id": "winback_offer"},
+    ("ad", "ke", "ke-2"): {"genre": "comedy", "page": "home", "template_id": "new_titles"},
+    ("offer", "ke", "ke-2"): {"offer": "discount_20", "template_id": "winback_offer"},
 }
 
 # (trigger, step, user, entry event id, reason) of every skip other than the holdout probe's
@@ -178,6 +245,10 @@ EXPECTED_SKIPS = {
     ("weekly_sms", "sms", "wa", "wa-3", "capped"),
     # exit since: ever - na subscribed the day before the entry ("has not subscribed")
     ("nudge_unsubscribed", "tip", "na", "na-1", "exited"),
+    # kb resubscribed a day after the visit: step 2 exited; ke's second visit is not re-entered
+    ("winback", "offer", "kb", "kb-2", "exited"),
+    ("winback", "ad", "ke", "ke-2", "already_entered"),
+    ("winback", "offer", "ke", "ke-2", "already_entered"),
 }
 
 PROBE_USERS = [f"h{i:02d}" for i in range(40)]
@@ -259,8 +330,16 @@ def suppressions_relation(folder: Path) -> str:
     )
 
 
+def survey_path(folder: Path) -> Path:
+    path = folder / "cancellation_survey.csv"
+    lines = ["user_id,cancelled_at,reason"] + [",".join(row) for row in SURVEY]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def project_vars(folder: Path, live: Path) -> dict[str, Any]:
     return {
+        "journey__crm_cancellation_survey_path": str(survey_path(folder)),
         "journey__generic_events_path": f"{live}/*.parquet",
         "journey__triggers": TRIGGERS,
         "journey__trigger_global_control": GLOBAL_CONTROL,

@@ -75,7 +75,27 @@ candidates as (
         steps.step_number,
         entries.user_id,
         steps.channel,
-        steps.payload,
+        {%- set data_steps = [] -%}
+        {%- for t in triggers -%}{%- for st in t.steps if st.payload_fields -%}{%- do data_steps.append((t, st)) -%}{%- endfor -%}{%- endfor %}
+        {% if data_steps -%}
+        -- a payload with values from data: the fixed values and those read at the entry
+        case
+            {%- for t, st in data_steps %}
+                {%- set pairs = [] -%}
+                {%- for key, value in st.payload.items() -%}
+                    {%- do pairs.append((key, (value | string) if (value is number and value is not boolean) else journey.funnel_literal(value if value is string else tojson(value)))) -%}
+                {%- endfor -%}
+                {%- for f in st.payload_fields -%}
+                    {%- do pairs.append((f.key, journey.json_extract_string('entries.payload_values', 's' ~ st.number ~ '__' ~ f.key) | trim)) -%}
+                {%- endfor %}
+            when entries.trigger_name = {{ journey.funnel_literal(t.name) }} and steps.step_number = {{ st.number }}
+                then {{ journey.trigger_json_object(pairs | sort(attribute='0')) }}
+            {%- endfor %}
+            else steps.payload
+        end
+        {%- else -%}
+        steps.payload
+        {%- endif %} as payload,
         steps.priority,
         entries.entry_event_id,
         entries.entered_at,

@@ -24,7 +24,7 @@ with declared as (
         {{ journey.funnel_literal(tojson(s.payload, sort_keys=true)) }} as payload,
         {{ t.priority }} as priority,
         {{ journey.funnel_literal(t.entry.events | join(',')) }} as entry_events,
-        {{ journey.funnel_literal(tojson({'where': t.entry.where, 'where_columns': t.entry.where_columns}, sort_keys=true)) }} as entry_predicates,
+        {{ journey.funnel_literal(tojson({'where': t.entry.where, 'where_columns': t.entry.where_columns, 'state': t.entry.state}, sort_keys=true)) }} as entry_predicates,
         {{ journey.funnel_literal(t.exit.events | join(',')) if t.exit else 'null' }} as exit_events,
         {{ journey.funnel_literal(t.exit.match_property) if t.exit and t.exit.match_property else 'null' }} as exit_match_property,
         {{ t.holdout.share }} as holdout_share,

@@ -23,12 +23,17 @@ P_RESUB_BETWEEN in (V, V + 3 d] (exit before step 2) or P_RESUB_LATER 4 - 20 day
 price users P_RESUB_PRICE after V. Nobody resubscribes before V.
 
 Would-be fires (content users): step 1 at V (the visit is the entry event, 30 - 60 days after
-the cancellation), step 2 at V + 3 d unless resubscribed in (V, V + 3 d].
+the cancellation), step 2 at V + 3 d unless resubscribed in (V, V + 3 d]. Each fire's truth
+carries the payload the trigger fills from data: step 1 the preferred genre, step 2 the offer
+(free_month for a user with shop orders before V, who has a predicted CLV; discount_20
+otherwise).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -46,6 +51,10 @@ from .base import (
 )
 
 TRIGGER = TriggerSpec("winback_content_gap", holdout_share=0.10)
+#: Offers of step 2: a free month for users with a predicted CLV (shop orders before the visit),
+#: 20% off for the others (no order: no predicted value).
+OFFER_WITH_ORDERS = "free_month"
+OFFER_WITHOUT_ORDERS = "discount_20"
 SHARE_OF_USERS = 0.04
 MIN_USERS = 24
 REASONS = ("price", "content", "usability")
@@ -59,6 +68,16 @@ PLAN_PRICE = 29.0
 P_ORDER_HISTORY = 0.5
 ORDER_HISTORY_EXTRA_MEAN = 2.0
 ORDER_MEDIAN_USD = 60.0
+
+
+@dataclass(frozen=True)
+class WinbackFire(Fire):
+    """A win-back fire with the payload values the trigger reads from data."""
+
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_truth(self) -> dict[str, Any]:
+        return {**super().as_truth(), "payload": dict(self.payload)}
 
 
 def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
@@ -92,7 +111,8 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     # win-back offer can depend on the predicted CLV tier)
     buyer = rng.random(n) < P_ORDER_HISTORY
     n_orders = np.minimum(1 + rng.poisson(ORDER_HISTORY_EXTRA_MEAN, n), 8)
-    for i in np.flatnonzero(buyer & (visit - ctx.start_us > US_PER_DAY)):
+    has_orders = buyer & (visit - ctx.start_us > US_PER_DAY)
+    for i in np.flatnonzero(has_orders):
         span = int(visit[i] - ctx.start_us - US_PER_DAY)
         times = np.sort(ctx.start_us + rng.integers(0, span, int(n_orders[i])))
         amounts = np.round(ORDER_MEDIAN_USD * np.exp(0.5 * rng.standard_normal(len(times))), 2)
@@ -157,10 +177,13 @@ def simulate(ctx: ScenarioContext, index: int) -> ScenarioResult:
     for (i, _), eid in zip(entries, entry_ids, strict=True):
         arm = TRIGGER.arm(users[i])
         v = int(visit[i])
-        fires.append(Fire(TRIGGER.name, 1, users[i], eid, v, arm))
+        genre_payload = {"genre": GENRES[int(genre[i])], "template_id": "new_titles"}
+        fires.append(WinbackFire(TRIGGER.name, 1, users[i], eid, v, arm, genre_payload))
         due = v + STEP2_DAYS * US_PER_DAY
         if not (i in resub and resub[i] <= due):
-            fires.append(Fire(TRIGGER.name, 2, users[i], eid, due, arm))
+            offer = OFFER_WITH_ORDERS if has_orders[i] else OFFER_WITHOUT_ORDERS
+            offer_payload = {"offer": offer, "template_id": "winback_offer"}
+            fires.append(WinbackFire(TRIGGER.name, 2, users[i], eid, due, arm, offer_payload))
     survey = pa.table(
         {
             "user_id": pa.array(users, pa.string()),
