@@ -34,8 +34,12 @@ $(SAMPLE_DIR)/truth.json: $(VENV)/.installed $(wildcard tools/sample/journey_sam
 
 sample: $(SAMPLE_DIR)/truth.json
 
+# the sample's CRM table (cancellation survey) for the win-back trigger; a user's project sets
+# journey__crm_cancellation_survey_path to its own (null = no survey: the trigger warns)
+SAMPLE_VARS := --vars '{journey__crm_cancellation_survey_path: $(SAMPLE_DIR)/cancellation_survey.csv}'
+
 build: setup sample
-	$(BIN)/dbt build --full-refresh
+	$(BIN)/dbt build --full-refresh $(SAMPLE_VARS)
 
 demo: build
 	$(BIN)/python scripts/build_report.py --database $(JOURNEY_DUCKDB_PATH) --out $(REPORT_OUT) --quiet
@@ -75,7 +79,7 @@ publish: setup
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
 
 scheduled-build: setup sample
-	$(BIN)/dbt build --exclude-resource-type unit_test
+	$(BIN)/dbt build --exclude-resource-type unit_test $(SAMPLE_VARS)
 	$(BIN)/python scripts/publish_marts.py --database $(JOURNEY_DUCKDB_PATH)
 
 # The package installed into a parent project (integration_tests/, `local: ../`): dbt deps + build
