@@ -605,12 +605,34 @@ def power_users(wh: Warehouse) -> list[Chart]:
     why = missing_or_empty(wh, "fct_power_user_comparison")
     if why:
         return [empty(key, section, title, why)]
+    # the tested rows: outcomes measured after the cohorts were cut, significance after the
+    # multiple-comparison adjustment (descriptive rows are circular, so not plotted as tests)
+    tested = "comparison_role" in wh.columns("fct_power_user_comparison")
+    significance, where = (
+        (
+            "is_significant_adjusted",
+            "where comparison_role = 'post_cohort_outcome' and note is null",
+        )
+        if tested
+        else ("is_significant", "")
+    )
     rows = wh.rows(
         f"select cohort_name, metric_name, round(cohort_value, 4) as cohort_value, "
         f"round(rest_value, 4) as rest_value, round(difference, 4) as difference, "
-        f"round(ci_lower, 4) as ci_lower, round(ci_upper, 4) as ci_upper, is_significant, "
-        f"confidence_level, cohort_n from {wh.rel('fct_power_user_comparison')} order by 2, 1"
+        f"round(ci_lower, 4) as ci_lower, round(ci_upper, 4) as ci_upper, "
+        f"{significance} as is_significant, confidence_level, cohort_n "
+        f"from {wh.rel('fct_power_user_comparison')} {where} order by 2, 1"
     )
+    if not rows:
+        return [
+            empty(
+                key,
+                section,
+                title,
+                "No data: no post-cohort outcome is measured in fct_power_user_comparison "
+                "(its note column says why; see journey__power_user_outcome_days).",
+            )
+        ]
     metrics = sorted({r["metric_name"] for r in rows})
     width = 1 / len(metrics)
     traces, layout = [], {"showlegend": False, "height": 380, "margin": {"l": 150}}
@@ -657,7 +679,13 @@ def power_users(wh: Warehouse) -> list[Chart]:
     level = rows[0]["confidence_level"]
     caption = (
         f"Each power-user cohort minus everyone else, per metric, with its "
-        f"{pct(level, 0)} confidence interval (red = significant). "
+        f"{pct(level, 0)} confidence interval"
+        + (
+            " on outcomes measured after the cohorts were cut (red = significant after the "
+            "multiple-comparison adjustment). "
+            if tested
+            else " (red = significant). "
+        )
         + (
             "Significant: " + "; ".join(significant) + "."
             if significant

@@ -5,8 +5,12 @@ statistics, one row per cohort and metric (:data:`INPUT_COLUMNS`): for the cohor
 everyone else in the population the number of users measured (``cohort_n``, ``rest_n``), the
 mean and the sample variance (for rate metrics the mean is the share of users with the outcome),
 plus the cohort's size, the population's size and both revenues (for the shares of users and of
-revenue). This module turns each row into a difference (cohort minus rest), its confidence
-interval and a two-sided p-value:
+revenue). This module turns each row into a difference (cohort minus rest) and, for the outcomes
+measured after the cohorts are defined (``comparison_role = 'post_cohort_outcome'``), its
+confidence interval, a two-sided p-value adjusted for multiple comparisons and the relative
+difference with its interval. Rows with ``comparison_role = 'descriptive'`` (measured on the
+data the cohorts are selected on, so circular as evidence) get the differences only, no test.
+The tests:
 
 * rates (``metric_type = 'proportion'``): the two-proportion z-test. The test statistic uses the
   pooled proportion under H0 (p1 = p2); the confidence interval of p1 - p2 uses the unpooled
@@ -47,6 +51,7 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "cohort_type",
     "metric_name",
     "metric_type",
+    "comparison_role",
     "cohort_n",
     "cohort_mean",
     "cohort_variance",
@@ -57,7 +62,13 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "population_n",
     "cohort_revenue",
     "total_revenue",
+    "note",
 )
+
+#: comparison_role values: outcomes measured after the cohorts are defined (tested, and
+#: adjusted for multiple comparisons), and metrics measured on the data the cohorts are selected
+#: on (circular: difference only, no interval, no test).
+ROLES: tuple[str, ...] = ("post_cohort_outcome", "descriptive")
 
 #: Columns written by :func:`compare_summary`, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -66,6 +77,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "cohort_type",
     "metric_name",
     "metric_type",
+    "comparison_role",
     "test_name",
     "cohort_n",
     "rest_n",
@@ -86,6 +98,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "relative_ci_upper",
     "p_value_adjusted",
     "is_significant_adjusted",
+    "note",
 )
 
 
@@ -179,6 +192,10 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _num(value: object) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
@@ -188,9 +205,10 @@ def _num(value: object) -> float:
 def compare_summary(
     inputs: pd.DataFrame, confidence: float = 0.95, correction: str = "bh"
 ) -> pd.DataFrame:
-    """One output row per input row (cohort x metric) with difference, CI and p-value, the
-    relative difference (cohort / rest - 1) with its delta-method interval, and p-values
-    adjusted over every comparison of the table (Benjamini-Hochberg by default, or 'holm')."""
+    """One output row per input row (cohort x metric). Post-cohort outcome rows: difference,
+    CI and p-value, the relative difference (cohort / rest - 1) with its delta-method interval,
+    and p-values adjusted over every tested row of the table (Benjamini-Hochberg by default, or
+    'holm'). Descriptive rows (circular): the difference and relative difference only."""
     missing = [c for c in INPUT_COLUMNS if c not in inputs.columns]
     if missing:
         raise ValueError(
@@ -200,13 +218,20 @@ def compare_summary(
     bad_types = sorted(set(inputs["metric_type"]) - {"proportion", "mean"})
     if bad_types:
         raise ValueError(f"metric_type must be 'proportion' or 'mean', got {bad_types}")
+    bad_roles = sorted(set(inputs["comparison_role"]) - set(ROLES))
+    if bad_roles:
+        raise ValueError(f"comparison_role must be one of {', '.join(ROLES)}, got {bad_roles}")
     rows: list[dict[str, object]] = []
     variances: list[tuple[float, float]] = []
     for rec in inputs.to_dict("records"):
         variances.append((_num(rec["cohort_variance"]), _num(rec["rest_variance"])))
         n1, n2 = _num(rec["cohort_n"]), _num(rec["rest_n"])
         m1, m2 = _num(rec["cohort_mean"]), _num(rec["rest_mean"])
-        if rec["metric_type"] == "proportion":
+        if rec["comparison_role"] == "descriptive":
+            # measured on the data the cohorts are selected on: described, never tested
+            result = TestResult(m1 - m2, math.nan, math.nan, math.nan, math.nan, None)
+            test_name = "none_descriptive"
+        elif rec["metric_type"] == "proportion":
             n1z, n2z = (0.0 if math.isnan(n) else n for n in (n1, n2))
             result = two_proportion_ztest(
                 (0.0 if n1z == 0 else m1 * n1z),
@@ -236,6 +261,7 @@ def compare_summary(
                 "cohort_type": rec["cohort_type"],
                 "metric_name": rec["metric_name"],
                 "metric_type": rec["metric_type"],
+                "comparison_role": rec["comparison_role"],
                 "test_name": test_name,
                 "cohort_n": int(0 if math.isnan(n1) else n1),
                 "rest_n": int(0 if math.isnan(n2) else n2),
@@ -257,6 +283,7 @@ def compare_summary(
                 "cohort_share_of_revenue": None
                 if not total_revenue or math.isnan(total_revenue)
                 else _num(rec["cohort_revenue"]) / total_revenue,
+                "note": None if _missing(rec["note"]) else str(rec["note"]),
             }
         )
     out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
@@ -286,6 +313,9 @@ def _add_effect_sizes(
         m1, m2 = _num(rec["cohort_value"]), _num(rec["rest_value"])
         if n1 < 2 or n2 < 2 or math.isnan(m1) or math.isnan(m2) or m2 == 0:
             relative.append(math.nan), lower.append(math.nan), upper.append(math.nan)
+            continue
+        if rec["comparison_role"] == "descriptive":
+            relative.append(m1 / m2 - 1), lower.append(math.nan), upper.append(math.nan)
             continue
         with np.errstate(all="ignore"):
             if rec["metric_type"] == "proportion":
@@ -334,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--confidence", type=float, default=0.95, help="confidence level (default %(default)s)"
     )
+    parser.add_argument(
+        "--correction",
+        choices=("bh", "holm"),
+        default="bh",
+        help="multiple-comparison correction of the tested rows (default %(default)s)",
+    )
     return parser
 
 
@@ -352,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         with duckdb.connect(str(args.database), read_only=True) as con:
             inputs = con.execute(f"select * from {_quote_table(args.table)}").df()
-    result = compare_summary(inputs, confidence=args.confidence)
+    result = compare_summary(inputs, confidence=args.confidence, correction=args.correction)
     if args.output_csv:
         result.to_csv(args.output_csv, index=False)
     if args.output_table:

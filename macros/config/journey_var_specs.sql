@@ -132,7 +132,7 @@
         'journey__propensity_feature_days': {'type': 'integer', 'min': 1, 'max': 14, 'default': 3},
         'journey__propensity_cutoff_date': {'type': 'date', 'nullable': True, 'default': None},
         'journey__propensity_l2_penalty': {'type': 'number', 'min': 0, 'default': 1.0},
-        'journey__power_user_outcome_days': {'type': 'integer', 'nullable': True, 'min': 1, 'max': 366, 'default': None},
+        'journey__power_user_outcome_days': {'type': 'integer', 'nullable': True, 'min': 1, 'max': 366, 'default': 28},
         'journey__power_user_correction': {'type': 'string', 'allowed': ['bh', 'holm'], 'default': 'bh'},
         'journey__experiments': {'type': 'list', 'nullable': True, 'checked_by': 'experiment_configs', 'default': []},
         'journey__experiment_metrics': {'type': 'list', 'nullable': True, 'checked_by': 'experiment_metric_configs', 'default': []},

@@ -1,87 +1,122 @@
-"""Power-user comparison on outcomes measured after the cohorts are defined
-(journey__power_user_outcome_days): activity and revenue in the N days after the as-of date,
-recomputed in pandas from fct_events, with p-values checked against scipy, BH-adjusted
-p-values against scipy.stats.false_discovery_control, and relative differences."""
+"""Power-user comparison on outcomes measured after the cohorts are defined, the default
+(journey__power_user_outcome_days = 28): what happens when the N days after the as-of date are
+not in the data. By default the as-of date is the data end minus 28 days; a window longer than the
+data, or an as-of date set too close to the data end, must flag the post-cohort rows (naming
+the var) instead of returning a number. The values on data long
+enough are checked against pandas/scipy in test_segments_dbt.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from dbt_harness import DbtProject
-from scipy import stats
 
-AS_OF = "2026-01-12"  # the shared sample runs 21 days from 2026-01-01
-DAYS = 7
+SELECT = ("--select", "+fct_power_user_comparison")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> DbtProject:
+def project(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> DbtProject:
     project = DbtProject(
         workdir=tmp_path_factory.mktemp("power_outcomes"),
-        base_vars={
-            "journey__generic_events_path": str(sample_dir / "events" / "*.parquet"),
-            "journey__segments_as_of_date": AS_OF,
-            "journey__power_user_outcome_days": DAYS,
-        },
+        base_vars={"journey__generic_events_path": str(sample_dir / "events" / "*.parquet")},
     )
     project.run("seed")
-    project.run("run", "--select", "+fct_power_user_comparison")
+    project.run("run", *SELECT)  # the defaults
     return project
 
 
-def test_outcomes_after_the_as_of_date_match_a_recomputation(built: DbtProject) -> None:
-    project = built
-    users = project.query_df("select user_id from int_segments_user_metrics")
-    cohorts = project.query_df("select cohort_name, user_id from dim_power_user_cohorts")
-    events = project.query_df(
-        "select e.user_id, e.event_date, e.revenue * r.rate_to_reporting_currency as revenue "
-        "from fct_events e left join journey_currency_rates r "
-        "on coalesce(e.currency, 'USD') = r.currency"
+def data_bounds(project: DbtProject) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start, end = project.query("select min(event_date), max(event_date) from fct_events")[0]
+    return pd.Timestamp(start), pd.Timestamp(end)
+
+
+def comparison(project: DbtProject) -> pd.DataFrame:
+    return project.query_df("select * from fct_power_user_comparison").set_index("comparison_id")
+
+
+def test_default_as_of_date_leaves_28_days_of_outcomes(project: DbtProject) -> None:
+    _, end = data_bounds(project)
+    as_of = end - timedelta(days=28)  # the rule: newest event_date minus the outcome days
+    dates = project.query("select distinct as_of_date from int_segments_user_metrics")
+    assert [pd.Timestamp(d[0]) for d in dates] == [as_of]
+    result = comparison(project)
+    post = result[result["comparison_role"] == "post_cohort_outcome"]
+    assert set(post["metric_name"]) == {"active_next_28d", "revenue_next_28d"}
+    assert post["note"].isna().all()  # measured: all 28 days are in the data
+    assert (post["cohort_n"] + post["rest_n"] > 0).all()
+    assert post["test_name"].isin(["two_proportion_z", "welch_t"]).all()
+    described = result[result["comparison_role"] == "descriptive"]
+    assert set(described["metric_name"]) == {
+        "retention_d29_56",
+        "conversion_rate",
+        "revenue_per_user",
+        "feature_events_per_user",
+    }
+    assert described["note"].str.startswith("Descriptive, not tested").all()
+    assert described["p_value"].isna().all() and described["ci_lower"].isna().all()
+    assert described["p_value_adjusted"].isna().all()
+
+
+def test_window_longer_than_the_data_is_flagged_not_computed(project: DbtProject) -> None:
+    start, end = data_bounds(project)
+    days = (end - start).days + 1  # one day more than the data: no as-of date leaves N days
+    project.run("run", *SELECT, vars={"journey__power_user_outcome_days": days})
+    # the as-of date (data end - N) is before the first day: nobody to compare
+    assert project.query("select count(*) from int_segments_user_metrics")[0][0] == 0
+    assert project.query("select count(*) from dim_power_user_cohorts")[0][0] == 0
+    result = comparison(project)
+    post = result[result["comparison_role"] == "post_cohort_outcome"]
+    assert set(post["metric_name"]) == {f"active_next_{days}d", f"revenue_next_{days}d"}
+    assert "l28_top_share" in set(post["cohort_name"])
+    assert (post["cohort_n"] == 0).all() and (post["rest_n"] == 0).all()
+    assert post["difference"].isna().all() and post["p_value"].isna().all()
+    as_of = (end - timedelta(days=days)).date().isoformat()
+    for note in post["note"]:
+        assert note.startswith(f"Not measured: the data ({start.date()} to {end.date()})")
+        assert f"{days}-day outcome window of var journey__power_user_outcome_days" in note
+        assert as_of in note
+
+
+def test_as_of_date_too_close_to_the_data_end_is_flagged(project: DbtProject) -> None:
+    _, end = data_bounds(project)
+    as_of = end - timedelta(days=3)
+    project.run(
+        "run",
+        *SELECT,
+        vars={
+            "journey__segments_as_of_date": as_of.date().isoformat(),
+            "journey__power_user_outcome_days": 7,
+        },
     )
-    assert events["event_date"].max() >= pd.Timestamp(AS_OF) + pd.Timedelta(days=DAYS)
-    after = events[
-        (events["event_date"] > pd.Timestamp(AS_OF))
-        & (events["event_date"] <= pd.Timestamp(AS_OF) + pd.Timedelta(days=DAYS))
-    ]
-    users["active"] = users["user_id"].isin(after["user_id"]).astype(float)
-    revenue = after.groupby("user_id")["revenue"].sum()
-    users["revenue"] = users["user_id"].map(revenue).fillna(0.0).astype(float)
-    result = project.query_df("select * from fct_power_user_comparison").set_index("comparison_id")
-    checked = 0
-    for cohort in sorted(set(cohorts["cohort_name"])):
-        inside = users["user_id"].isin(cohorts.loc[cohorts["cohort_name"] == cohort, "user_id"])
-        a_active, b_active = users.loc[inside, "active"], users.loc[~inside, "active"]
-        row = result.loc[f"{cohort}|active_next_{DAYS}d"]
-        assert (row["cohort_n"], row["rest_n"]) == (len(a_active), len(b_active))
-        assert row["difference"] == pytest.approx(a_active.mean() - b_active.mean())
-        table = np.array(
-            [
-                [a_active.sum(), len(a_active) - a_active.sum()],
-                [b_active.sum(), len(b_active) - b_active.sum()],
-            ]
+    population = project.query("select count(*), max(as_of_date) from int_segments_user_metrics")
+    assert population[0][0] > 0 and pd.Timestamp(population[0][1]) == as_of
+    result = comparison(project)
+    post = result[result["comparison_role"] == "post_cohort_outcome"]
+    assert set(post["metric_name"]) == {"active_next_7d", "revenue_next_7d"}
+    assert (post["cohort_n"] == 0).all() and (post["rest_n"] == 0).all()
+    assert post["p_value"].isna().all()
+    for note in post["note"]:
+        assert note.startswith(
+            f"Not measured: only 3 of the 7 days after the as-of date {as_of.date()}"
         )
-        if (table.sum(axis=0) > 0).all():
-            chi2 = stats.chi2_contingency(table, correction=False)
-            assert row["p_value"] == pytest.approx(chi2.pvalue, rel=1e-6, abs=1e-12)
-        assert row["relative_difference"] == pytest.approx(row["difference"] / row["rest_value"])
-        a_rev, b_rev = users.loc[inside, "revenue"], users.loc[~inside, "revenue"]
-        row = result.loc[f"{cohort}|revenue_next_{DAYS}d"]
-        assert row["cohort_value"] == pytest.approx(a_rev.mean())
-        if len(a_rev) >= 2 and (a_rev.var() > 0 or b_rev.var() > 0):
-            welch = stats.ttest_ind(a_rev, b_rev, equal_var=False)
-            assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-6, abs=1e-12)
-            assert (
-                row["relative_ci_lower"] <= row["relative_difference"] <= row["relative_ci_upper"]
-            )
-        checked += 1
-    assert checked >= 2
-    p = result["p_value"].astype(float)
-    ok = p.notna()
-    expected = stats.false_discovery_control(p[ok].to_numpy())
-    np.testing.assert_allclose(
-        result.loc[ok, "p_value_adjusted"].astype(float), expected, rtol=1e-9
+        assert "journey__segments_as_of_date" in note
+        assert "journey__power_user_outcome_days" in note
+    # the descriptive rows are still measured, on the population of the as-of date
+    described = result[result["comparison_role"] == "descriptive"]
+    assert (described["cohort_n"] + described["rest_n"] > 0).any()
+    assert described["test_name"].eq("none_descriptive").all()
+
+
+@pytest.mark.parametrize("bad", [0, 2.5, "soon"])
+def test_bad_outcome_days_raise_an_error_naming_the_var(project: DbtProject, bad: object) -> None:
+    result = project.run(
+        "compile",
+        *SELECT,
+        vars={"journey__power_user_outcome_days": bad},
+        expect_ok=False,
     )
-    assert (result.loc[ok, "p_value_adjusted"] >= p[ok] - 1e-15).all()
+    assert not result.success
+    assert "journey__power_user_outcome_days" in str(result.exception)

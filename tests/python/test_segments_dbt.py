@@ -302,88 +302,194 @@ def test_journey_stages_match_pandas(built: tuple[DbtProject, pd.DataFrame]) -> 
 # --- power users ----------------------------------------------------------------------------
 
 
-def test_user_metrics_and_cohorts_match_pandas(built: tuple[DbtProject, pd.DataFrame]) -> None:
-    project, events = built
-    seen = events[(events["date"] <= AS_OF) & events["person"].str.startswith("u")]
+def expected_power_users(
+    events: pd.DataFrame, as_of: date
+) -> tuple[pd.DataFrame, dict[str, set[str]]]:
+    """The power-user population as of `as_of` (identified people seen by then) with the
+    metrics the cohorts are cut and described on, and the members of each cohort."""
+    seen = events[(events["date"] <= as_of) & events["person"].str.startswith("u")].copy()
+    first_seen = events[events["date"] <= as_of].groupby("person")["date"].min()
+    users = pd.DataFrame(index=pd.Index(sorted(seen["person"].unique()), name="user_id"))
+    users["first_seen"] = first_seen.reindex(users.index)
     features = seen[seen["canonical"] == "feature_used"]
-    recent = features[[(AS_OF - d).days < 28 for d in features["date"]]]
-    l28_events = recent.groupby("person").size()
-    l28_days = recent.groupby("person")["date"].nunique()
-    metrics = project.query_df("select * from int_segments_user_metrics").set_index("user_id")
-    assert set(metrics.index) == set(seen["person"].unique())  # identified users only
-    assert (metrics["l28_event_count"] == l28_events.reindex(metrics.index).fillna(0)).all()
-    assert (metrics["l28_active_days"] == l28_days.reindex(metrics.index).fillna(0)).all()
+    recent = features[[(as_of - d).days < 28 for d in features["date"]]]
+    users["l28_events"] = recent.groupby("person").size().reindex(users.index).fillna(0)
+    users["l28_days"] = recent.groupby("person")["date"].nunique().reindex(users.index).fillna(0)
+    users["features"] = features.groupby("person").size().reindex(users.index).fillna(0)
+    seen["usd"] = pd.to_numeric(seen["revenue"], errors="coerce").fillna(0) * seen["currency"].map(
+        RATES
+    ).fillna(0)
+    users["revenue"] = seen.groupby("person")["usd"].sum().reindex(users.index).fillna(0)
+    converted = seen[seen["canonical"].isin(["order_completed", "subscription_started"])]
+    users["converted"] = users.index.isin(converted["person"]).astype(float)
+    age = seen["date"].map(lambda d: d) - seen["person"].map(users["first_seen"])
+    in_window = seen[[29 <= a.days <= 56 for a in age]]
+    users["eligible"] = [(as_of - f).days >= 56 for f in users["first_seen"]]
+    users["retained"] = users.index.isin(in_window["person"]).astype(float)
 
     # data-driven cohort: top 10% of L28-active users by (events, days), ties kept together
-    active = pd.DataFrame({"e": l28_events, "d": l28_days.reindex(l28_events.index)})
-    keys = list(zip(active["e"], active["d"], strict=True))
+    active = users[users["l28_days"] > 0]
+    keys = list(zip(active["l28_events"], active["l28_days"], strict=True))
     above = np.array([sum(other > key for other in keys) for key in keys])
-    expected_top = set(active.index[above < 0.1 * len(active)])
-    cohorts = project.query_df("select cohort_name, user_id from dim_power_user_cohorts")
-    members = cohorts.groupby("cohort_name")["user_id"].apply(set).to_dict()
-    assert members["l28_top_share"] == expected_top
-
-    # rule 1: >= 3 feature events per 7-day period back from AS_OF in >= 75% of the user's
+    members = {"l28_top_share": set(active.index[above < 0.1 * len(active)])}
+    # rule 1: >= 3 feature events per 7-day period back from as_of in >= 75% of the user's
     # periods (4 in the window, fewer for users first seen less than 4 weeks ago)
-    first_seen = events[events["date"] <= AS_OF].groupby("person")["date"].min()
-    expected_weekly = set()
+    members["weekly_features"] = set()
     for person, group in recent.groupby("person"):
-        periods = pd.Series([(AS_OF - d).days // 7 for d in group["date"]]).value_counts()
-        eligible = min(4, (AS_OF - first_seen[person]).days // 7 + 1)
+        periods = pd.Series([(as_of - d).days // 7 for d in group["date"]]).value_counts()
+        eligible = min(4, (as_of - first_seen[person]).days // 7 + 1)
         if (periods >= 3).sum() >= 0.75 * eligible:
-            expected_weekly.add(person)
-    assert members.get("weekly_features", set()) == expected_weekly
+            members["weekly_features"].add(person)
     # rule 2: largest project_count > 5, all history
     projects = seen[seen["canonical"] == "project_created"].copy()
     projects["count"] = projects["properties"].map(lambda p: json.loads(p)["project_count"])
-    expected_projects = set(projects.groupby("person")["count"].max().loc[lambda s: s >= 6].index)
-    assert members.get("many_projects", set()) == expected_projects
-    assert expected_weekly and expected_projects  # the fixture exercises both rules
+    members["many_projects"] = set(
+        projects.groupby("person")["count"].max().loc[lambda s: s >= 6].index
+    )
+    return users, members
 
 
-def test_comparison_matches_scipy_on_user_level_data(
+def test_user_metrics_and_cohorts_match_pandas(built: tuple[DbtProject, pd.DataFrame]) -> None:
+    project, events = built
+    users, expected = expected_power_users(events, AS_OF)
+    metrics = project.query_df("select * from int_segments_user_metrics").set_index("user_id")
+    assert set(metrics.index) == set(users.index)  # identified users only
+    metrics = metrics.loc[users.index]
+    assert (metrics["l28_event_count"].to_numpy() == users["l28_events"].to_numpy()).all()
+    assert (metrics["l28_active_days"].to_numpy() == users["l28_days"].to_numpy()).all()
+    cohorts = project.query_df("select cohort_name, user_id from dim_power_user_cohorts")
+    members = cohorts.groupby("cohort_name")["user_id"].apply(set).to_dict()
+    for name, expected_members in expected.items():
+        assert members.get(name, set()) == expected_members, name
+    assert expected["weekly_features"] and expected["many_projects"]  # both rules exercised
+
+
+DESCRIBED = (  # metric, column of expected_power_users, type
+    ("revenue_per_user", "revenue", "mean"),
+    ("feature_events_per_user", "features", "mean"),
+    ("conversion_rate", "converted", "proportion"),
+    ("retention_d29_56", "retained", "proportion"),
+)
+
+
+def test_comparison_with_an_as_of_date_too_late_for_outcomes(
     built: tuple[DbtProject, pd.DataFrame],
 ) -> None:
-    project, _ = built
-    users = project.query_df("select * from int_segments_user_metrics")
-    cohorts = project.query_df("select cohort_name, user_id from dim_power_user_cohorts")
+    """AS_OF is set 4 days before the data end: the default 28 outcome days are not in the data,
+    so the post-cohort rows are flagged; the descriptive rows carry differences, no test."""
+    project, events = built
+    users, members = expected_power_users(events, AS_OF)
     result = project.query_df("select * from fct_power_user_comparison").set_index("comparison_id")
-    assert len(result) == 3 * 4  # two rules + l28_top_share, four metrics each
-    for cohort in ("l28_top_share", "weekly_features", "many_projects"):
-        inside = users["user_id"].isin(cohorts.loc[cohorts["cohort_name"] == cohort, "user_id"])
-        for metric, column, kind in (
-            ("revenue_per_user", "revenue", "mean"),
-            ("feature_events_per_user", "feature_event_count", "mean"),
-            ("conversion_rate", "has_converted", "proportion"),
-            ("retention_d29_56", "is_retained", "proportion"),
-        ):
+    assert len(result) == 3 * 6  # two rules + l28_top_share; four descriptive, two outcomes
+    last_day = events["date"].max()
+    for cohort, inside_set in members.items():
+        for metric in ("active_next_28d", "revenue_next_28d"):
             row = result.loc[f"{cohort}|{metric}"]
-            assert row["confidence_level"] == pytest.approx(0.9)
-            frame = (
-                users[users["is_retention_eligible"]] if metric.startswith("retention") else users
+            assert row["comparison_role"] == "post_cohort_outcome"
+            assert row["cohort_n"] == row["rest_n"] == 0 and np.isnan(row["p_value"])
+            assert row["note"].startswith(
+                f"Not measured: only {(last_day - AS_OF).days} of the 28 days after the as-of "
+                f"date {AS_OF}"
             )
-            mask = inside.loc[frame.index]
-            a = frame.loc[mask, column].astype(float).to_numpy()
-            b = frame.loc[~mask, column].astype(float).to_numpy()
-            assert row["cohort_n"] == len(a) and row["rest_n"] == len(b)
-            if kind == "mean":
-                ref = stats.ttest_ind(a, b, equal_var=False)
-                ci = ref.confidence_interval(0.9)  # journey__segments_confidence_level
-                assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-12)
-                assert row["ci_lower"] == pytest.approx(ci.low, rel=1e-6)
-                assert row["ci_upper"] == pytest.approx(ci.high, rel=1e-6)
-            else:
-                table = np.array([[a.sum(), len(a) - a.sum()], [b.sum(), len(b) - b.sum()]])
-                if (table.sum(axis=0) == 0).any():
-                    assert row["p_value"] == 1.0
-                    continue
-                chi2, p_value, _, _ = stats.chi2_contingency(table, correction=False)
-                assert row["statistic"] ** 2 == pytest.approx(chi2, rel=1e-6)
-                assert row["p_value"] == pytest.approx(p_value, rel=1e-6, abs=1e-12)
+            assert "journey__power_user_outcome_days" in row["note"]
+        inside = users.index.isin(inside_set)
+        for metric, column, _ in DESCRIBED:
+            row = result.loc[f"{cohort}|{metric}"]
+            frame = users[users["eligible"]] if metric.startswith("retention") else users
+            mask = frame.index.isin(inside_set)
+            a, b = frame.loc[mask, column], frame.loc[~mask, column]
+            assert row["comparison_role"] == "descriptive"
+            assert row["test_name"] == "none_descriptive"
+            assert (row["cohort_n"], row["rest_n"]) == (len(a), len(b))
+            assert row["difference"] == pytest.approx(a.mean() - b.mean(), rel=1e-6, abs=1e-6)
+            assert np.isnan(row["p_value"]) and np.isnan(row["ci_lower"])
+            assert np.isnan(row["p_value_adjusted"])
+            assert row["note"].startswith("Descriptive, not tested")
         share = result.loc[f"{cohort}|revenue_per_user", "cohort_share_of_revenue"]
         assert share == pytest.approx(
-            users.loc[inside, "revenue"].astype(float).sum() / users["revenue"].astype(float).sum()
+            users.loc[inside, "revenue"].sum() / users["revenue"].sum(), rel=1e-6
         )
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    built: tuple[DbtProject, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[DbtProject, pd.DataFrame]:
+    """The defaults: no as-of date set, so the cohorts are cut 28 days before the data end."""
+    first, events = built
+    project = DbtProject(
+        workdir=tmp_path_factory.mktemp("power_outcomes"),
+        base_vars={
+            **{k: v for k, v in first.base_vars.items() if k != "journey__segments_as_of_date"},
+        },
+    )
+    project.run("seed")
+    project.run("run", "-s", "+fct_power_user_comparison")
+    # the YAML data tests of the comparison (keys, accepted roles, adjusted p-values in [0, 1])
+    project.run("test", "-s", "fct_power_user_comparison", "int_power_user_comparison_inputs")
+    return project, events
+
+
+def test_post_cohort_outcomes_match_scipy_on_the_raw_events(
+    outcomes: tuple[DbtProject, pd.DataFrame],
+) -> None:
+    project, events = outcomes
+    as_of = events["date"].max() - timedelta(days=28)  # the rule: data end minus N days
+    users, members = expected_power_users(events, as_of)
+    cohorts = project.query_df("select distinct as_of_date from dim_power_user_cohorts")
+    assert [pd.Timestamp(d).date() for d in cohorts["as_of_date"]] == [as_of]
+    after = events[[0 < (d - as_of).days <= 28 for d in events["date"]]].copy()
+    after["usd"] = pd.to_numeric(after["revenue"], errors="coerce").fillna(0) * after[
+        "currency"
+    ].map(RATES).fillna(0)
+    users["active"] = users.index.isin(after["person"]).astype(float)
+    users["revenue_after"] = after.groupby("person")["usd"].sum().reindex(users.index).fillna(0)
+    result = project.query_df("select * from fct_power_user_comparison").set_index("comparison_id")
+    assert result.loc[result["comparison_role"] == "post_cohort_outcome", "note"].isna().all()
+    z = stats.norm.ppf(0.95)  # journey__segments_confidence_level 0.9
+    tested = []
+    for cohort, inside_set in members.items():
+        mask = users.index.isin(inside_set)
+        a, b = users.loc[mask, "active"], users.loc[~mask, "active"]
+        row = result.loc[f"{cohort}|active_next_28d"]
+        assert row["test_name"] == "two_proportion_z"
+        assert (row["cohort_n"], row["rest_n"]) == (len(a), len(b))
+        p1, p2 = a.mean(), b.mean()
+        assert row["difference"] == pytest.approx(p1 - p2, abs=1e-12)
+        table = np.array([[a.sum(), len(a) - a.sum()], [b.sum(), len(b) - b.sum()]])
+        chi2 = stats.chi2_contingency(table, correction=False)
+        assert row["p_value"] == pytest.approx(chi2.pvalue, rel=1e-6, abs=1e-12)
+        se = np.sqrt(p1 * (1 - p1) / len(a) + p2 * (1 - p2) / len(b))  # Wald interval
+        assert row["ci_lower"] == pytest.approx(p1 - p2 - z * se, abs=1e-9)
+        assert row["ci_upper"] == pytest.approx(p1 - p2 + z * se, abs=1e-9)
+        rel_se = np.sqrt(
+            p1 * (1 - p1) / (p2**2 * len(a)) + p2 * (1 - p2) * p1**2 / (p2**4 * len(b))
+        )  # delta method for p1 / p2 - 1
+        assert row["relative_difference"] == pytest.approx(p1 / p2 - 1, rel=1e-9)
+        assert row["relative_ci_lower"] == pytest.approx(p1 / p2 - 1 - z * rel_se, rel=1e-6)
+        tested.append((f"{cohort}|active_next_28d", chi2.pvalue))
+
+        a, b = users.loc[mask, "revenue_after"], users.loc[~mask, "revenue_after"]
+        row = result.loc[f"{cohort}|revenue_next_28d"]
+        assert row["test_name"] == "welch_t"
+        welch = stats.ttest_ind(a, b, equal_var=False)
+        ci = welch.confidence_interval(0.9)
+        assert row["difference"] == pytest.approx(a.mean() - b.mean(), rel=1e-6)
+        assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-6, abs=1e-12)
+        assert row["ci_lower"] == pytest.approx(ci.low, rel=1e-6)
+        assert row["ci_upper"] == pytest.approx(ci.high, rel=1e-6)
+        m1, m2, v1, v2 = a.mean(), b.mean(), a.var(), b.var()
+        rel_se = np.sqrt(v1 / (m2**2 * len(a)) + v2 * m1**2 / (m2**4 * len(b)))
+        t = stats.t.ppf(0.95, welch.df)
+        assert row["relative_ci_upper"] == pytest.approx(m1 / m2 - 1 + t * rel_se, rel=1e-6)
+        tested.append((f"{cohort}|revenue_next_28d", welch.pvalue))
+    # Benjamini-Hochberg over the six post-cohort tests only (descriptive rows are not tests)
+    ids, p_values = zip(*tested, strict=True)
+    expected = stats.false_discovery_control(np.array(p_values), method="bh")
+    np.testing.assert_allclose(result.loc[list(ids), "p_value_adjusted"], expected, rtol=1e-6)
+    assert result.loc[result["comparison_role"] == "descriptive", "p_value_adjusted"].isna().all()
+    adjusted = result.loc[list(ids), "is_significant_adjusted"].astype(bool).to_numpy()
+    assert (adjusted == (expected < 0.1)).all()
 
 
 # --- lifetime value -------------------------------------------------------------------------

@@ -49,6 +49,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtProject, Path]:
         base_vars={
             "journey__generic_events_path": str(out / "events" / "*.parquet"),
             "journey__power_user_top_share": 0.15,
+            # the planted truth names the power users at the end of the data: cut the cohorts
+            # there (no post-cohort outcome window, which would move the as-of date 28 days back)
+            "journey__power_user_outcome_days": None,
         },
     )
     project.run(

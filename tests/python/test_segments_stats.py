@@ -91,7 +91,9 @@ def test_degenerate_groups() -> None:
         welch_ttest(1, 1, 5, 2, 1, 5, confidence=95)
 
 
-def summary_inputs(groups: dict[str, tuple[np.ndarray, np.ndarray, str]]) -> pd.DataFrame:
+def summary_inputs(
+    groups: dict[str, tuple[np.ndarray, np.ndarray, str]], descriptive: tuple[str, ...] = ()
+) -> pd.DataFrame:
     rows = []
     for metric, (cohort, rest, kind) in groups.items():
         rows.append(
@@ -100,6 +102,10 @@ def summary_inputs(groups: dict[str, tuple[np.ndarray, np.ndarray, str]]) -> pd.
                 "cohort_type": "rule",
                 "metric_name": metric,
                 "metric_type": kind,
+                "comparison_role": "descriptive"
+                if metric in descriptive
+                else "post_cohort_outcome",
+                "note": "circular" if metric in descriptive else None,
                 "cohort_n": len(cohort),
                 "cohort_mean": cohort.mean(),
                 "cohort_variance": cohort.var(ddof=1),
@@ -144,10 +150,43 @@ def test_compare_summary_rows() -> None:
     assert bool(rev["is_significant"]) == (rev["p_value"] < 0.05)
 
 
+def test_descriptive_rows_are_not_tested_and_holm_adjusts_the_tested_rows() -> None:
+    rng = np.random.default_rng(11)
+    groups = {
+        f"m{i}": (rng.normal(shift, 1, 40), rng.normal(0, 1, 60), "mean")
+        for i, shift in enumerate((0.0, 0.3, 0.6, 0.9))
+    }
+    out = compare_summary(summary_inputs(groups, descriptive=("m3",)), correction="holm")
+    out = out.set_index("metric_name")
+    circular = out.loc["m3"]
+    assert circular["comparison_role"] == "descriptive" and circular["note"] == "circular"
+    assert circular["test_name"] == "none_descriptive"
+    cohort, rest, _ = groups["m3"]
+    assert circular["difference"] == pytest.approx(cohort.mean() - rest.mean())
+    assert circular["relative_difference"] == pytest.approx(cohort.mean() / rest.mean() - 1)
+    for column in ("ci_lower", "p_value", "p_value_adjusted", "relative_ci_lower"):
+        assert math.isnan(circular[column]), column
+    assert pd.isna(circular["is_significant"])
+    # Holm by hand over the three tested rows: sorted p x (m - i), running maximum, cap 1
+    p = {m: stats.ttest_ind(*groups[m][:2], equal_var=False).pvalue for m in ("m0", "m1", "m2")}
+    ordered = sorted(p, key=p.get)
+    running, expected = 0.0, {}
+    for i, metric in enumerate(ordered):
+        running = max(running, min(1.0, p[metric] * (3 - i)))
+        expected[metric] = running
+    for metric, value in expected.items():
+        assert out.loc[metric, "p_value_adjusted"] == pytest.approx(value, rel=1e-8)
+        assert pd.isna(out.loc[metric, "note"])
+
+
 def test_compare_summary_rejects_bad_input() -> None:
     bad = summary_inputs({"m": (np.ones(3), np.zeros(3), "median")})
     with pytest.raises(ValueError, match="metric_type"):
         compare_summary(bad)
+    wrong_role = summary_inputs({"m": (np.ones(3), np.zeros(3), "mean")})
+    wrong_role["comparison_role"] = "causal"
+    with pytest.raises(ValueError, match="comparison_role"):
+        compare_summary(wrong_role)
     with pytest.raises(ValueError, match="lack column"):
         compare_summary(bad.drop(columns=["rest_n"]))
 

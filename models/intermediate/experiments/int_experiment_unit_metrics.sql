@@ -6,7 +6,9 @@
 
     Cost: one pass over fct_events, kept to the assigned units and the metric events; one join
     of every experiment's units with those events (inside each experiment's longest CUPED
-    lookback and longest window); one aggregate per unit and experiment that measures every
+    lookback and longest window, a range condition of the join); one aggregate per unit and
+    experiment (grouped on a compact
+    integer unit key, not the experiment, user and variant strings) that measures every
     distinct metric component once (components shared by experiments or metrics are computed
     once); then each unit's row per metric picks its components (an equi-join on the
     experiment, no per-metric scan).
@@ -88,7 +90,15 @@ with assignments as (
             assignments.exposed_at,
             experiment_ranges.lookback_seconds,
             experiment_ranges.horizon_seconds,
-            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed
+            {{ journey.timestamp_add('second', '-experiment_ranges.lookback_seconds', 'assignments.exposed_at') }}
+                as range_start_at,
+            {{ journey.timestamp_add('second', 'experiment_ranges.horizon_seconds', 'assignments.exposed_at') }}
+                as range_end_at,
+            {{ journey.seconds_between('assignments.exposed_at', 'data_end.data_end_at') }} as seconds_observed,
+            -- a compact key: the big join and aggregate below group on it, not on three strings
+            dense_rank() over (
+                order by assignments.experiment_name, assignments.user_id
+            ) as unit_index
         from assignments
         inner join experiment_ranges
             on assignments.experiment_name = experiment_ranges.experiment_name
@@ -119,10 +129,7 @@ with assignments as (
 
     unit_events as (
         select
-            units.experiment_name,
-            units.user_id,
-            units.variant,
-            units.seconds_observed,
+            units.unit_index,
             units.lookback_seconds,
             units.horizon_seconds,
             metric_events.event_name,
@@ -133,15 +140,16 @@ with assignments as (
             {{ journey.seconds_between('units.exposed_at', 'metric_events.event_at') }} as seconds_after_exposure
         from units
         inner join metric_events
-            on units.user_id = metric_events.user_id
+            -- the range in the join keeps the rows outside every window out of the join output
+            on
+                units.user_id = metric_events.user_id
+                and units.range_start_at <= metric_events.event_at
+                and units.range_end_at > metric_events.event_at
     ),
 
     joined as (
         select
-            experiment_name,
-            user_id,
-            variant,
-            seconds_observed,
+            unit_index,
             event_name,
             event_date,
             session_id,
@@ -155,10 +163,7 @@ with assignments as (
         union all
         -- every unit once more with no event, so that a unit without events is measured (as 0)
         select
-            experiment_name,
-            user_id,
-            variant,
-            seconds_observed,
+            unit_index,
             null as event_name,
             null as event_date,
             null as session_id,
@@ -168,17 +173,28 @@ with assignments as (
         from units
     ),
 
-    per_unit as (
+    unit_components as (
         select
-            experiment_name,
-            user_id,
-            variant,
             {%- for c in components %}
                 {{ journey.experiment_metric_aggregate(c) }} as component_{{ loop.index }},
             {%- endfor %}
-            seconds_observed
+            unit_index
         from joined
-        group by experiment_name, user_id, variant, seconds_observed
+        group by unit_index
+    ),
+
+    per_unit as (
+        select
+            units.experiment_name,
+            units.user_id,
+            units.variant,
+            {%- for c in components %}
+                unit_components.component_{{ loop.index }},
+            {%- endfor %}
+            units.seconds_observed
+        from unit_components
+        inner join units
+            on unit_components.unit_index = units.unit_index
     ),
 
     metric_list as (

@@ -2,7 +2,8 @@
 
 {#-
     One row per user of the power-user population (users of dim_users first seen on or before
-    the as-of date; only identified users when var journey__power_user_identified_only, the
+    the as-of date of macro power_user_as_of_date: journey__segments_as_of_date when set, else
+    the newest event_date minus journey__power_user_outcome_days, default 28; only identified users when var journey__power_user_identified_only, the
     default) with the behaviour the cohorts are defined and compared on, all up to the as-of
     date: L28 activity (distinct active days and events in the 28 days ending on the as-of date,
     counting the events of var journey__power_user_l28_events, default feature_used, [] = every
@@ -46,7 +47,7 @@ currency_rates as (
 
 as_of as (
 
-    select {{ journey.segments_as_of_date() }} as as_of_date
+    select {{ journey.power_user_as_of_date() }} as as_of_date
 
 ),
 
