@@ -50,7 +50,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup sample lint $(PEER_VENV)/.installed .venv-gbstats/.installed
+test: setup sample lint $(PEER_VENV)/.installed .venv-gbstats/.installed .venv-spark/.installed
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -166,7 +166,9 @@ bench-stream: setup
 
 # Optional Spark target (docs/spark.md): dbt-spark in session mode (PySpark, Java 17) in a
 # virtual environment of its own, so the main one stays as it is. `make spark-build` builds
-# the sample on Spark; `make test-spark` compares Spark's core tables with DuckDB's.
+# the sample on Spark; `make test-spark` compares Spark's core tables with DuckDB's. `make test`
+# creates the environment too (its prerequisite .venv-spark/.installed, written literally there
+# because SPARK_VENV is defined below it), so tests/python/test_spark.py runs in the suite.
 SPARK_VENV := .venv-spark
 .PHONY: spark-setup spark-build test-spark
 
@@ -184,4 +186,4 @@ spark-build: spark-setup sample
 		--vars '{journey__attribution_python_models: false, journey__segments_python_models: false}'
 
 test-spark: setup $(SPARK_VENV)/.installed
-	$(BIN)/python -m pytest -q tests/python/test_spark.py
+	JOURNEY_REQUIRE_SPARK=1 $(BIN)/python -m pytest -q tests/python/test_spark.py

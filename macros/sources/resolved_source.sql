@@ -31,16 +31,23 @@
 
 {#-
     Spark: the generic source is read straight from its Parquet files (parquet.`path`, a glob
-    allowed) while journey__generic_events_path is set, with the path made absolute as on
-    DuckDB; set the var to null to read the table named by the journey__generic_events_* vars.
-    Other sources (trackers) are tables on Spark.
+    allowed), the path made absolute as on DuckDB. journey__generic_events_path is never null
+    (its spec, as on DuckDB: the local engines read the generic events from files); Spark reads
+    one path or glob, so a list of several paths is refused by name. Other sources (trackers)
+    are tables on Spark.
 -#}
 {% macro spark__resolved_source(relation) -%}
-    {%- set path = journey.journey_var('journey__generic_events_path') -%}
     {%- set is_generic = relation.identifier == journey.journey_var('journey__generic_events_table')
         and relation.schema == journey.journey_var('journey__generic_events_schema') -%}
-    {%- if not path or not is_generic -%}
+    {%- if not is_generic -%}
         {{ return(relation) }}
+    {%- endif -%}
+    {%- set path = journey.journey_var('journey__generic_events_path') -%}
+    {%- if path is not string and path | length > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "journey: on the spark target journey__generic_events_path must be one path or glob, got a list of "
+            ~ path | length ~ " (" ~ path | join(', ') ~ "); put the files in one folder and give a glob."
+        ) }}
     {%- endif -%}
     {%- set file_format = journey._generic_events_format() -%}
     {%- if file_format != 'parquet' -%}
@@ -49,5 +56,24 @@
             ~ "(journey__generic_events_format is '" ~ file_format ~ "')."
         ) }}
     {%- endif -%}
-    {{ return('parquet.`' ~ journey.absolute_source_path(path) ~ '`') }}
+    {#-
+        Part files that differ in columns (an optional column added to later exports, or missing
+        from one writer's files) are read by name on DuckDB (union_by_name). Spark's Parquet
+        reader takes the schema of one file unless it merges them, and then reads every file
+        with it: a column absent from that file is dropped from all rows, silently. The spark
+        profile sets spark.sql.parquet.mergeSchema (profiles.yml.example); a session without it
+        stops here instead of losing columns.
+    -#}
+    {%- if execute and not journey.journey_var('journey__offline_compile') -%}
+        {%- set merge = run_query('set spark.sql.parquet.mergeSchema').columns[1].values()[0] -%}
+        {%- if merge | string | lower != 'true' -%}
+            {{ exceptions.raise_compiler_error(
+                "journey: the spark target reads the generic events files with one merged schema, as DuckDB "
+                ~ "reads them by name: add spark.sql.parquet.mergeSchema: \"true\" to the target's "
+                ~ "server_side_parameters (profiles.yml.example); it is '" ~ merge ~ "' in this session."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set single = path if path is string else path[0] -%}
+    {{ return('parquet.`' ~ journey.absolute_source_path(single) ~ '`') }}
 {%- endmacro %}

@@ -5,7 +5,8 @@ dbt on DuckDB (in-process, the reference) and by the `.venv-spark` dbt on Spark 
 `make spark-setup` creates that environment, docs/spark.md). The Spark tables are Parquet files
 under the warehouse folder the profile names, read back here with DuckDB. Every column of
 fct_events, fct_sessions and dim_users except processed_at (the run time) must be equal, row
-for row. Skipped, with the reason, when .venv-spark or Java is missing.
+for row. Skipped, with the reason, when .venv-spark or Java is missing, unless
+JOURNEY_REQUIRE_SPARK or CI is set (`.ci/run`, `make test-spark`): then they fail.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from dbt_harness import PROJECT_DIR, DbtProject
 
@@ -29,16 +32,35 @@ CORE_TABLES = ("fct_events", "fct_sessions", "dim_users")
 # tests (unit tests are engine-independent logic checks and run on DuckDB).
 SPARK_SELECTION = ["--select", "+fct_events", "+fct_sessions", "+dim_users"]
 
-pytestmark = [
-    pytest.mark.skipif(
-        not SPARK_DBT.exists(),
-        reason="no .venv-spark: run `make spark-setup` to create the Spark environment (docs/spark.md)",
-    ),
-    pytest.mark.skipif(
-        shutil.which("java") is None,
-        reason="Spark needs Java 17 (apt install openjdk-17-jre-headless)",
-    ),
-]
+# CI (.ci/run) and `make test-spark` set JOURNEY_REQUIRE_SPARK (CI services set CI): there a
+# missing .venv-spark or Java fails the tests instead of skipping them.
+SPARK_REQUIRED = any(
+    os.environ.get(name, "").strip().lower() not in ("", "0", "false")
+    for name in ("JOURNEY_REQUIRE_SPARK", "CI")
+)
+
+
+def _spark_missing() -> list[str]:
+    missing = []
+    if not SPARK_DBT.exists():
+        missing.append(
+            "no .venv-spark: run `make spark-setup` to create the Spark environment (docs/spark.md)"
+        )
+    if shutil.which("java") is None:
+        missing.append("Spark needs Java 17 (apt install openjdk-17-jre-headless)")
+    return missing
+
+
+@pytest.fixture(scope="module", autouse=True)
+def spark_available() -> None:
+    """Skip, with the reasons, where Spark cannot run; fail instead where it is required."""
+    missing = _spark_missing()
+    if missing and SPARK_REQUIRED:
+        pytest.fail(
+            "Spark is required here (JOURNEY_REQUIRE_SPARK or CI is set): " + "; ".join(missing)
+        )
+    if missing:
+        pytest.skip("; ".join(missing))
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +77,12 @@ def spark_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
+    # An export whose part files differ in columns, as when a tracker adds one: the simulated
+    # part file loses `properties` (the scenario file keeps it). DuckDB reads the files by name
+    # (union_by_name); Spark must merge their schemas, not take the first file's and drop the
+    # column from every file (docs/spark.md, "Part files with different columns").
+    part = out / "events" / "part-00000.parquet"
+    pq.write_table(pq.read_table(part).drop_columns(["properties"]), part)
     return out
 
 
@@ -62,18 +90,24 @@ def _events_vars(sample: Path) -> dict[str, Any]:
     return {"journey__generic_events_path": str(sample / "events" / "*.parquet")}
 
 
-@pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, spark_sample: Path) -> DbtProject:
-    project = DbtProject(
-        workdir=tmp_path_factory.mktemp("spark_ref"), base_vars=_events_vars(spark_sample)
-    )
-    project.run("seed")
-    project.run("run", *SPARK_SELECTION)
-    return project
+SPARK_BUILD = [
+    "build",
+    "--full-refresh",
+    "--exclude-resource-type",
+    "unit_test",
+    # only the tests of the selected nodes (not relationships from marts left out)
+    "--indirect-selection",
+    "cautious",
+    *SPARK_SELECTION,
+    # every seed, so that all of them are loaded through spark__load_csv_rows too
+    "resource_type:seed",
+]
 
 
-def _spark_dbt(workdir: Path, *commands: list[str], events_vars: dict[str, Any]) -> Any:
-    """Run dbt commands on the spark target of profiles.yml.example; the last one's result."""
+def _start_spark_dbt(
+    workdir: Path, command: list[str], events_vars: dict[str, Any]
+) -> subprocess.Popen[str]:
+    """Start one dbt command on the spark target of profiles.yml.example (output to a file)."""
     profiles = workdir / "profiles"
     profiles.mkdir(exist_ok=True)
     shutil.copy(PROJECT_DIR / "profiles.yml.example", profiles / "profiles.yml")
@@ -97,41 +131,63 @@ def _spark_dbt(workdir: Path, *commands: list[str], events_vars: dict[str, Any])
         "--vars",
         json.dumps(events_vars),
     ]
-    done = None
-    for command in commands:
-        # cwd: Spark's Derby metastore (metastore_db/, derby.log) lands in the temporary folder
-        done = subprocess.run(
+    # cwd: Spark's Derby metastore (metastore_db/, derby.log) lands in the temporary folder; the
+    # output goes to a file, not a pipe nobody reads while the DuckDB reference builds
+    with open(workdir / "dbt-spark.out", "w") as out:
+        return subprocess.Popen(
             [str(SPARK_DBT), *command, *common],
             cwd=workdir,
             env=env,
-            capture_output=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             text=True,
         )
-        assert done.returncode == 0, (
-            f"dbt {command[0]} --target spark failed:\n{done.stdout[-6000:]}"
-        )
-    return done
+
+
+def _finish_spark_dbt(process: subprocess.Popen[str], workdir: Path) -> str:
+    """Wait for a dbt command started by _start_spark_dbt; its output, which must say success."""
+    process.wait()
+    output = (workdir / "dbt-spark.out").read_text()
+    assert process.returncode == 0, f"dbt --target spark failed:\n{output[-6000:]}"
+    return output
 
 
 @pytest.fixture(scope="module")
-def spark_warehouse(tmp_path_factory: pytest.TempPathFactory, spark_sample: Path) -> Path:
-    """Seeds and the core marts with their data tests on Spark; the warehouse folder."""
+def spark_build(
+    tmp_path_factory: pytest.TempPathFactory, spark_sample: Path
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """Every seed and the core marts with their data tests, building on Spark in the background.
+
+    One dbt invocation (each starts a Spark session) that runs while the DuckDB reference builds.
+    """
     workdir = tmp_path_factory.mktemp("spark_build")
-    _spark_dbt(
-        workdir,
-        ["seed"],
-        [
-            "build",
-            "--full-refresh",
-            "--exclude-resource-type",
-            "unit_test",
-            # only the tests of the selected models (not relationships from marts left out)
-            "--indirect-selection",
-            "cautious",
-            *SPARK_SELECTION,
-        ],
-        events_vars=_events_vars(spark_sample),
+    process = _start_spark_dbt(workdir, SPARK_BUILD, _events_vars(spark_sample))
+    yield process, workdir
+    if process.poll() is None:  # a failure before it was waited for: do not leave it running
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    spark_sample: Path,
+    spark_build: tuple[subprocess.Popen[str], Path],
+) -> DbtProject:
+    """The reference: the same selection on DuckDB, built while Spark builds (spark_build)."""
+    project = DbtProject(
+        workdir=tmp_path_factory.mktemp("spark_ref"), base_vars=_events_vars(spark_sample)
     )
+    project.run("seed")
+    project.run("run", *SPARK_SELECTION)
+    return project
+
+
+@pytest.fixture(scope="module")
+def spark_warehouse(spark_build: tuple[subprocess.Popen[str], Path]) -> Path:
+    """The warehouse folder of the finished Spark build."""
+    process, workdir = spark_build
+    _finish_spark_dbt(process, workdir)
     return workdir / "warehouse"
 
 
@@ -203,16 +259,16 @@ def test_spark_sessions_match_events(spark_warehouse: Path) -> None:
     reason="the whole project on Spark takes about 7 minutes: set JOURNEY_SPARK_FULL_BUILD=1 to run it",
 )
 def test_spark_builds_every_enabled_node(tmp_path: Path, spark_sample: Path) -> None:
-    """Every model and data test enabled on Spark builds and passes (Python models off)."""
-    done = _spark_dbt(
+    """Every seed, model and data test enabled on Spark builds and passes (Python models off)."""
+    process = _start_spark_dbt(
         tmp_path,
-        ["seed"],
         ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
-        events_vars={
+        {
             **_events_vars(spark_sample),
             "journey__attribution_python_models": False,
             "journey__segments_python_models": False,
         },
     )
-    summary = [line for line in done.stdout.splitlines() if "Done. PASS=" in line]
+    output = _finish_spark_dbt(process, tmp_path)
+    summary = [line for line in output.splitlines() if "Done. PASS=" in line]
     assert summary and " ERROR=0 " in summary[-1], summary
