@@ -33,7 +33,7 @@
             {%- do parts.append(journey.regexp_contains(expr, f.value) | trim) -%}
         {%- elif f.op in ['gt', 'gte', 'lt', 'lte'] -%}
             {%- set symbol = {'gt': '>', 'gte': '>=', 'lt': '<', 'lte': '<='}[f.op] -%}
-            {%- do parts.append(journey.try_cast(expr, dbt.type_float()) | trim ~ ' ' ~ symbol ~ ' ' ~ f.value) -%}
+            {%- do parts.append(journey.try_cast(expr, journey.type_double()) | trim ~ ' ' ~ symbol ~ ' ' ~ f.value) -%}
         {%- elif f.op == 'is_set' -%}
             {%- do parts.append(expr ~ (' is not null' if f.value else ' is null')) -%}
         {%- endif -%}

@@ -26,7 +26,7 @@
         coalesce(
             {{ alias }}.value.double_value,
             {{ alias }}.value.float_value,
-            cast({{ alias }}.value.int_value as {{ dbt.type_float() }})
+            cast({{ alias }}.value.int_value as {{ journey.type_double() }})
         )
     {%- elif value_type == 'any' -%}
         coalesce(

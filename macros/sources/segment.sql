@@ -98,7 +98,7 @@
     {%- set revenue_columns = [] -%}
     {%- for column in ['revenue', 'total', 'value'] -%}
         {%- if column in present -%}
-            {%- do revenue_columns.append(journey.try_cast(column, dbt.type_float())) -%}
+            {%- do revenue_columns.append(journey.try_cast(column, journey.type_double())) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set revenue_events = journey.journey_var('journey__segment_revenue_events') -%}
@@ -129,7 +129,7 @@
                 then {{ journey.tracker_text('currency', present) }}
         end as currency,
         {%- else %}
-        cast(null as {{ dbt.type_float() }}) as revenue,
+        cast(null as {{ journey.type_double() }}) as revenue,
         cast(null as {{ text }}) as currency,
         {%- endif %}
         {{ journey.tracker_json_object(properties) }} as properties,

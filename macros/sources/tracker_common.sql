@@ -25,7 +25,7 @@
         ('utm_campaign', text),
         ('utm_content', text),
         ('utm_term', text),
-        ('revenue', dbt.type_float()),
+        ('revenue', journey.type_double()),
         ('currency', text),
         ('properties', text),
         ('loaded_at', ts),

@@ -11,7 +11,7 @@
     {%- endif -%}
     {%- set default = journey.funnel_literal(field.default) if field.default is not none else 'null' -%}
     {%- if field.tiers -%}
-        {%- set number = journey.try_cast(value, dbt.type_float()) | trim -%}
+        {%- set number = journey.try_cast(value, journey.type_double()) | trim -%}
         case
             {%- for tier in field.tiers %}
             when {{ number }} >= {{ tier.min }} then {{ journey.funnel_literal(tier.value) }}

@@ -74,7 +74,7 @@ steps as (
         user_id,
         '$start' as from_event_name,
         event_name as to_event_name,
-        cast(null as {{ dbt.type_float() }}) as seconds_to_next,
+        cast(null as {{ journey.type_double() }}) as seconds_to_next,
         0 as is_cross_session
     from sequences
     where event_position = 1

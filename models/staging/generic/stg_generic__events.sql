@@ -88,7 +88,7 @@ checked as (
                     else 'revenue_not_a_number'
                 end
             -- fct_events stores revenue as a decimal with 22 integer digits
-            when not abs({{ journey.try_cast('trim(revenue_raw)', dbt.type_float()) }}) < 1e22
+            when not abs({{ journey.try_cast('trim(revenue_raw)', journey.type_double()) }}) < 1e22
                 then 'revenue_out_of_range'
             -- ... and 6 decimals: a non-zero 7th or later decimal is rounded there
             when {{ journey.regexp_contains('trim(revenue_raw)', '^[+-]?[0-9]*[.][0-9]{6}[0-9]*[1-9][0-9]*$') }}
@@ -139,7 +139,7 @@ typed as (
         utm_term,
         case
             when revenue_issue is null or revenue_issue = 'revenue_rounded'
-                then {{ journey.try_cast('trim(revenue_raw)', dbt.type_float()) }}
+                then {{ journey.try_cast('trim(revenue_raw)', journey.type_double()) }}
         end as revenue,
         -- an invalid code is kept as sent: no exchange rate matches it, so revenue in it stays
         -- unconverted instead of being taken for the reporting currency

@@ -58,7 +58,7 @@ renamed as (
         -- legacy e-commerce: the transaction event carries the order total
         case
             when event = 'transaction'
-                then {{ journey.tracker_typed('tr_total', present, dbt.type_float()) }}
+                then {{ journey.tracker_typed('tr_total', present, journey.type_double()) }}
         end as revenue,
         case
             when event = 'transaction'
