@@ -183,7 +183,7 @@ spark-setup: $(SPARK_VENV)/.installed profiles.yml
 spark-build: spark-setup sample
 	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_VENV)/bin/dbt seed --target spark
 	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_VENV)/bin/dbt build --target spark --full-refresh --exclude-resource-type unit_test \
-		--vars '{journey__attribution_python_models: false, journey__segments_python_models: false}'
+		--vars '{journey__attribution_python_models: false, journey__segments_python_models: false, journey__experiments_python_models: false}'
 
 test-spark: setup $(SPARK_VENV)/.installed
 	JOURNEY_REQUIRE_SPARK=1 $(BIN)/python -m pytest -q tests/python/test_spark.py

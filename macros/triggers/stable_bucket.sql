@@ -17,6 +17,11 @@
     (cast('0x' || substr(md5({{ salt_expr }} || ':' || {{ value_expr }}), 1, 8) as bigint) % 10000)
 {%- endmacro %}
 
+{#- Spark's md5 returns lower-case hex text; conv() reads the first 8 hex digits as a number. -#}
+{% macro spark__stable_bucket(value_expr, salt_expr) -%}
+    pmod(cast(conv(substr(md5(concat({{ salt_expr }}, ':', {{ value_expr }})), 1, 8), 16, 10) as bigint), 10000)
+{%- endmacro %}
+
 {#- The fire id: md5 hex of trigger | step | user | entry event. -#}
 {% macro trigger_fire_id(trigger_expr, step_expr, user_expr, entry_event_expr) -%}
     {{ return(adapter.dispatch('trigger_fire_id', 'journey')(trigger_expr, step_expr, user_expr, entry_event_expr)) }}
@@ -28,4 +33,9 @@
 
 {% macro duckdb__trigger_fire_id(trigger_expr, step_expr, user_expr, entry_event_expr) -%}
     md5({{ trigger_expr }} || '|' || {{ step_expr }} || '|' || {{ user_expr }} || '|' || {{ entry_event_expr }})
+{%- endmacro %}
+
+{#- Spark's md5 returns the hex text already (no to_hex there). -#}
+{% macro spark__trigger_fire_id(trigger_expr, step_expr, user_expr, entry_event_expr) -%}
+    md5(concat({{ trigger_expr }}, '|', {{ step_expr }}, '|', {{ user_expr }}, '|', {{ entry_event_expr }}))
 {%- endmacro %}

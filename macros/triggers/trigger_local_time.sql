@@ -39,3 +39,18 @@
 {% macro duckdb__trigger_is_known_time_zone(tz_expr) -%}
     {{ tz_expr }} in (select pg_timezone_names.name from pg_timezone_names())
 {%- endmacro %}
+
+{#- Spark: IANA names checked by their shape (as on BigQuery); unknown ones fall back. -#}
+{% macro spark__trigger_is_known_time_zone(tz_expr) -%}
+    {{ journey.regexp_contains(tz_expr, '^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$') }}
+{%- endmacro %}
+
+{#- Spark's timestamps are instants shown in the session time zone (UTC in the profile):
+    from_utc_timestamp gives the local wall clock, to_utc_timestamp goes back. -#}
+{% macro spark__trigger_utc_to_local(utc_expr, tz_expr) -%}
+    from_utc_timestamp({{ utc_expr }}, {{ tz_expr }})
+{%- endmacro %}
+
+{% macro spark__trigger_local_to_utc(local_expr, tz_expr) -%}
+    to_utc_timestamp({{ local_expr }}, {{ tz_expr }})
+{%- endmacro %}

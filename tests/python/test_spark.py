@@ -1,11 +1,13 @@
 """The Spark target (dbt-spark, session mode) builds the same core tables as DuckDB.
 
-One small generated sample (100 people over 7 days) is built twice: by the main environment's
-dbt on DuckDB (in-process, the reference) and by the `.venv-spark` dbt on Spark (a subprocess;
-`make spark-setup` creates that environment, docs/spark.md). The Spark tables are Parquet files
-under the warehouse folder the profile names, read back here with DuckDB. Every column of
-fct_events, fct_sessions and dim_users except processed_at (the run time) must be equal, row
-for row. Skipped, with the reason, when .venv-spark or Java is missing, unless
+One small generated sample (100 people over 7 days) is built twice: the whole project with
+every data test by the `.venv-spark` dbt on Spark (a subprocess, Python models off: they run
+through the documented scripts there; `make spark-setup` creates that environment,
+docs/spark.md), and its core marts by the main environment's dbt on DuckDB (in-process, the
+reference), at the same time. Every enabled seed, model and data test must pass on Spark. The
+Spark tables are Parquet files under the warehouse folder the profile names, read back here
+with DuckDB: every column of fct_events, fct_sessions and dim_users except processed_at (the run
+time) must equal DuckDB's, row for row. Skipped, with the reason, when .venv-spark or Java is missing, unless
 JOURNEY_REQUIRE_SPARK or CI is set (`.ci/run`, `make test-spark`): then they fail.
 """
 
@@ -28,9 +30,14 @@ from dbt_harness import PROJECT_DIR, DbtProject
 SPARK_DBT = PROJECT_DIR / ".venv-spark" / "bin" / "dbt"
 SAMPLE = {"users": 100, "days": 7, "seed": 7}
 CORE_TABLES = ("fct_events", "fct_sessions", "dim_users")
-# What the Spark build runs here: the core marts and everything they need, with their data
-# tests (unit tests are engine-independent logic checks and run on DuckDB).
-SPARK_SELECTION = ["--select", "+fct_events", "+fct_sessions", "+dim_users"]
+# The DuckDB reference: the core marts and everything they need.
+REFERENCE_SELECTION = ["--select", "+fct_events", "+fct_sessions", "+dim_users"]
+# Python models off on Spark (docs/spark.md: the scripts compute the same tables there).
+SPARK_VARS = {
+    "journey__attribution_python_models": False,
+    "journey__segments_python_models": False,
+    "journey__experiments_python_models": False,
+}
 
 # CI (.ci/run) and `make test-spark` set JOURNEY_REQUIRE_SPARK (CI services set CI): there a
 # missing .venv-spark or Java fails the tests instead of skipping them.
@@ -90,18 +97,9 @@ def _events_vars(sample: Path) -> dict[str, Any]:
     return {"journey__generic_events_path": str(sample / "events" / "*.parquet")}
 
 
-SPARK_BUILD = [
-    "build",
-    "--full-refresh",
-    "--exclude-resource-type",
-    "unit_test",
-    # only the tests of the selected nodes (not relationships from marts left out)
-    "--indirect-selection",
-    "cautious",
-    *SPARK_SELECTION,
-    # every seed, so that all of them are loaded through spark__load_csv_rows too
-    "resource_type:seed",
-]
+# every seed (loaded through spark__load_csv_rows), model and data test; unit tests are
+# engine-independent logic checks and run on DuckDB
+SPARK_BUILD = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
 
 
 def _start_spark_dbt(
@@ -156,12 +154,12 @@ def _finish_spark_dbt(process: subprocess.Popen[str], workdir: Path) -> str:
 def spark_build(
     tmp_path_factory: pytest.TempPathFactory, spark_sample: Path
 ) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    """Every seed and the core marts with their data tests, building on Spark in the background.
+    """The whole project with its data tests, building on Spark in the background.
 
     One dbt invocation (each starts a Spark session) that runs while the DuckDB reference builds.
     """
     workdir = tmp_path_factory.mktemp("spark_build")
-    process = _start_spark_dbt(workdir, SPARK_BUILD, _events_vars(spark_sample))
+    process = _start_spark_dbt(workdir, SPARK_BUILD, {**_events_vars(spark_sample), **SPARK_VARS})
     yield process, workdir
     if process.poll() is None:  # a failure before it was waited for: do not leave it running
         process.kill()
@@ -179,16 +177,21 @@ def duckdb_build(
         workdir=tmp_path_factory.mktemp("spark_ref"), base_vars=_events_vars(spark_sample)
     )
     project.run("seed")
-    project.run("run", *SPARK_SELECTION)
+    project.run("run", *REFERENCE_SELECTION)
     return project
 
 
 @pytest.fixture(scope="module")
-def spark_warehouse(spark_build: tuple[subprocess.Popen[str], Path]) -> Path:
-    """The warehouse folder of the finished Spark build."""
+def spark_output(spark_build: tuple[subprocess.Popen[str], Path]) -> str:
+    """The output of the finished Spark build (which must have succeeded)."""
     process, workdir = spark_build
-    _finish_spark_dbt(process, workdir)
-    return workdir / "warehouse"
+    return _finish_spark_dbt(process, workdir)
+
+
+@pytest.fixture(scope="module")
+def spark_warehouse(spark_build: tuple[subprocess.Popen[str], Path], spark_output: str) -> Path:
+    """The warehouse folder of the finished Spark build."""
+    return spark_build[1] / "warehouse"
 
 
 def _comparable_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -254,21 +257,18 @@ def test_spark_sessions_match_events(spark_warehouse: Path) -> None:
     assert mismatched == 0
 
 
-@pytest.mark.skipif(
-    os.environ.get("JOURNEY_SPARK_FULL_BUILD") != "1",
-    reason="the whole project on Spark takes about 7 minutes: set JOURNEY_SPARK_FULL_BUILD=1 to run it",
-)
-def test_spark_builds_every_enabled_node(tmp_path: Path, spark_sample: Path) -> None:
-    """Every seed, model and data test enabled on Spark builds and passes (Python models off)."""
-    process = _start_spark_dbt(
-        tmp_path,
-        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
-        {
-            **_events_vars(spark_sample),
-            "journey__attribution_python_models": False,
-            "journey__segments_python_models": False,
-        },
-    )
-    output = _finish_spark_dbt(process, tmp_path)
-    summary = [line for line in output.splitlines() if "Done. PASS=" in line]
-    assert summary and " ERROR=0 " in summary[-1], summary
+def test_spark_builds_every_enabled_node(
+    spark_output: str, spark_build: tuple[subprocess.Popen[str], Path]
+) -> None:
+    """Every seed, model and data test enabled on Spark built and passed (Python models off)."""
+    summary = [line for line in spark_output.splitlines() if "Done. PASS=" in line]
+    assert summary and " ERROR=0 " in summary[-1] and " SKIP=0 " in summary[-1], summary
+    results = json.loads((spark_build[1] / "target" / "run_results.json").read_text())
+    built = {
+        r["unique_id"].split(".")[0]
+        for r in results["results"]
+        if r["status"] in ("success", "pass", "warn")
+    }
+    assert {"seed", "model", "test"} <= built
+    models = [r for r in results["results"] if r["unique_id"].startswith("model.")]
+    assert len(models) > 60, len(models)
