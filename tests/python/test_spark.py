@@ -27,6 +27,8 @@ import pyarrow.parquet as pq
 import pytest
 from dbt_harness import PROJECT_DIR, DbtProject
 
+from journey_analytics.stream import hashing
+
 SPARK_DBT = PROJECT_DIR / ".venv-spark" / "bin" / "dbt"
 SAMPLE = {"users": 100, "days": 7, "seed": 7}
 CORE_TABLES = ("fct_events", "fct_sessions", "dim_users")
@@ -272,3 +274,22 @@ def test_spark_builds_every_enabled_node(
     assert {"seed", "model", "test"} <= built
     models = [r for r in results["results"] if r["unique_id"].startswith("model.")]
     assert len(models) > 60, len(models)
+
+
+def test_spark_holdout_arms_and_fire_ids_match_python(spark_warehouse: Path) -> None:
+    """Spark's holdout arm and fire id of every decided step equal the Python reference
+    (journey_analytics.stream.hashing, the same md5 rule DuckDB and the stream use)."""
+    wh = spark_warehouse / "journey.db"
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"""
+            select d.fire_id, d.trigger_name, d.step_name, d.user_id, d.entry_event_id, d.arm,
+                   s.holdout_share, s.holdout_salt, s.global_control_share, s.global_control_salt
+            from read_parquet('{wh}/int_trigger_decisions/*.parquet') as d
+            join read_parquet('{wh}/dim_trigger_steps/*.parquet') as s using (trigger_name, step_name)
+            """
+        ).fetchall()
+    assert len(rows) > 20 and {row[5] for row in rows} >= {"control", "treatment"}
+    for fire, trigger, step, user, entry, arm, share, salt, global_share, global_salt in rows:
+        assert fire == hashing.fire_id(trigger, step, user, entry), (trigger, step, user)
+        assert arm == hashing.arm(user, share, salt, global_share, global_salt), (trigger, user)
