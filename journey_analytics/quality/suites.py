@@ -242,6 +242,14 @@ SUITES = [
         ordered("cohort_users", "purchasing_users"),
     ]),
     Suite("dim_user_journey_stages", not_negative("staged_event_count")),
+    Suite("dim_user_cancellation_clusters", [
+        *not_negative("pricing_page_views", "help_page_views", "title_views"),
+        Spec("ExpectColumnValuesToNotBeNull", {"column": "preferred_genre",
+             "row_condition": "title_views > 0", "condition_parser": "pandas",
+             "row_condition_columns": ("title_views",)},
+             severity="warning",
+             why="titles viewed since cancelling name a preferred genre (else the win-back ad has none)"),
+    ]),
     Suite("fct_journey_stage_transitions", not_negative("user_count")),
     # --- paths ---
     Suite("fct_path_transitions", [

@@ -48,7 +48,14 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> 
     """The whole project built (seeds, models, unit and data tests) on the sample."""
     project = DbtProject(
         workdir=tmp_path_factory.mktemp("built"),
-        base_vars={"journey__generic_events_path": str(sample_dir / "events" / "*.parquet")},
+        base_vars={
+            "journey__generic_events_path": str(sample_dir / "events" / "*.parquet"),
+            # the sample's CRM table, as `make build` passes it (the win-back trigger's clusters)
+            "journey__crm_cancellation_survey_path": str(sample_dir / "cancellation_survey.csv"),
+            # the test sample spans 21 days: power users as of day 14, outcomes over the last 7
+            # (the default 28-day window needs 29 days of data)
+            "journey__power_user_outcome_days": 7,
+        },
     )
     project.run("build", "--full-refresh", *extra_selection())
     return project
