@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(events, ignore_errors=True)
         events.mkdir(parents=True)
         for part in sorted((sample / "events").glob("*.parquet")):
-            (events / part.name).symlink_to(part)
+            (events / part.name).symlink_to(part.resolve())
         result = plant_experiments(sample / "events", args.seed, planted(args.experiments))
         pq.write_table(result.events, events / "part-planted.parquet")
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in events.glob("*.parquet"))
