@@ -82,6 +82,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="CSV user_id,list,added_at of suppressed users (default: the seed "
         "journey_trigger_suppressions when present); read at start-up",
     )
+    parser.add_argument(
+        "--user-state-file",
+        default=None,
+        help="JSON lines written by stream_publish_state.py --file, instead of following the "
+        "compacted topic <prefix>journey.user_state (the default)",
+    )
+    parser.add_argument(
+        "--no-user-state",
+        action="store_true",
+        help="do not read the user-state topic: triggers that read a segment mart are not streamed",
+    )
     parser.add_argument("--crash-after", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -122,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             exactly_once=args.exactly_once,
             kafka_config=dict(kv.split("=", 1) for kv in args.kafka_config),
             suppressions=load_suppressions(supp) if supp else {},
+            user_state_file=args.user_state_file,
+            user_state_topic=not args.no_user_state,
         )
     )
     print(metrics.render(), file=sys.stderr)

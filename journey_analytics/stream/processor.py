@@ -29,6 +29,7 @@ from journey_analytics.stream.broker import TOPIC_CONFIG
 from journey_analytics.stream.engine import Output, PartitionEngine
 from journey_analytics.stream.metrics import Metrics, serve, watch_lag
 from journey_analytics.stream.spec import TriggerSpec
+from journey_analytics.stream.user_state import TopicTable, UserState, read_file
 
 ROOT = Path(__file__).resolve().parents[2]
 TAXONOMY_SEED = ROOT / "seeds" / "journey_event_taxonomy.csv"
@@ -42,12 +43,15 @@ class Topics:
     skips: str = "journey.trigger_skips"
     dead_letters: str = "journey.events.dead_letters"
     late: str = "journey.events.late"
+    #: compacted, keyed by user id: the segment marts' rows per user (user_state.py)
+    user_state: str = "journey.user_state"
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
         return cls(**{k: f"{prefix}{v}" for k, v in cls().__dict__.items()})
 
     def all(self) -> list[str]:
+        """The topics the processor reads and writes (the user-state topic has its publisher)."""
         return [self.events, self.fires, self.skips, self.dead_letters, self.late]
 
 
@@ -133,6 +137,35 @@ class ProcessorConfig:
     exactly_once: bool = False
     kafka_config: dict[str, str] = field(default_factory=dict)  # security.protocol, sasl.*, ...
     suppressions: dict[str, int] = field(default_factory=dict)  # user id -> added_at (ms)
+    user_state_file: str | None = None  # JSON lines of user_state.write_file instead of the topic
+    user_state_topic: bool = True  # follow topics.user_state when the spec reads a mart
+
+
+def open_user_state(config: ProcessorConfig) -> UserState | None:
+    """The segment marts' rows per user, when a streamed trigger reads one: from a file, or the
+    compacted topic read to its end before any event (then followed). None when the spec
+    reads no mart, or when no snapshot is available (those triggers are then not streamed)."""
+    if not config.spec.state_relations:
+        return None
+    if config.user_state_file:
+        return read_file(config.user_state_file)
+    if not config.user_state_topic:
+        return None
+    state = UserState()
+    table = TopicTable(config.bootstrap, config.topics.user_state, state, config.kafka_config)
+    if not table.exists():
+        print(
+            f"warning: user-state topic {config.topics.user_state} does not exist",
+            file=sys.stderr,
+        )
+        return None
+    n = table.catch_up()
+    print(
+        f"user state: {n} records read from {config.topics.user_state} "
+        f"({len(state)} users, as of {state.as_of})",
+        file=sys.stderr,
+    )
+    return state
 
 
 def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
@@ -178,7 +211,10 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
         config.allowed_lateness_ms,
         config.max_future_ms,
         suppressions=config.suppressions,
+        user_state=open_user_state(config),
     )
+    for name, reason in engine.not_streamed.items():
+        print(f"warning: trigger '{name}' is not streamed: {reason}", file=sys.stderr)
     metrics = Metrics(engine)
     # records, last wall time, first wall time, CPU time at the first and the latest 1024th record
     seen: list[Any] = [0, time.monotonic(), 0.0, 0.0, 0.0, 0]
