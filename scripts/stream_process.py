@@ -93,6 +93,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="do not read the user-state topic: triggers that read a segment mart are not streamed",
     )
+    parser.add_argument(
+        "--fetch-wait-max-ms",
+        type=int,
+        default=25,
+        help="longest wait of a fetch on an idle partition (latency of the first record)",
+    )
+    parser.add_argument(
+        "--wall-clock-ticks-ms",
+        type=int,
+        default=0,
+        help="live feeds only: tick every partition with the wall clock this often, so windows "
+        "of quiet partitions close on time (0: off; never for replays of past events)",
+    )
     parser.add_argument("--crash-after", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -135,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             suppressions=load_suppressions(supp) if supp else {},
             user_state_file=args.user_state_file,
             user_state_topic=not args.no_user_state,
+            fetch_wait_max_ms=args.fetch_wait_max_ms,
+            wall_clock_tick_ms=args.wall_clock_ticks_ms,
         )
     )
     print(metrics.render(), file=sys.stderr)

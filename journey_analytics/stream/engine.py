@@ -85,8 +85,24 @@ class Output:
     value: dict[str, Any]
 
 
+_DAY_MS = 86_400_000
+_DAY_TEXT: dict[int, str] = {}  # epoch day -> 'YYYY-MM-DD'
+_DAY_EPOCH: dict[str, int] = {}  # 'YYYY-MM-DD' -> epoch ms of its midnight (UTC)
+
+
 def iso_ms(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """'YYYY-MM-DDTHH:MM:SS.mmmZ' of epoch ms (the day's text cached: no datetime per call)."""
+    day, rest = divmod(int(ms), _DAY_MS)
+    text = _DAY_TEXT.get(day)
+    if text is None:
+        text = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+        if len(_DAY_TEXT) > 4096:
+            _DAY_TEXT.clear()
+        _DAY_TEXT[day] = text
+    seconds, milli = divmod(rest, 1000)
+    minutes, sec = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{text}T{hour:02d}:{minute:02d}:{sec:02d}.{milli:03d}Z"
 
 
 def parse_time_ms(value: Any) -> int | None:
@@ -95,6 +111,24 @@ def parse_time_ms(value: Any) -> int | None:
         return None
     if isinstance(value, int | float):
         return int(value)
+    if (
+        isinstance(value, str)
+        and len(value) == 24
+        and value[10] == "T"
+        and value[19] == "."
+        and value[23] == "Z"
+    ):
+        # the canonical 'YYYY-MM-DDTHH:MM:SS.mmmZ' of the replay and trackers: the day's
+        # epoch from a cache, the time by integer parsing
+        midnight = _DAY_EPOCH.get(value[:10])
+        if midnight is None:
+            midnight = _day_epoch(value[:10])
+        digits = value[11:13] + value[14:16] + value[17:19] + value[20:23]
+        if midnight is not None and digits.isascii() and digits.isdigit():
+            hour, minute, sec = int(value[11:13]), int(value[14:16]), int(value[17:19])
+            milli = int(value[20:23])
+            if value[13] == ":" == value[16] and hour < 24 and minute < 60 and sec < 60:
+                return midnight + ((hour * 60 + minute) * 60 + sec) * 1000 + milli
     try:
         ts = datetime.fromisoformat(str(value).replace(" ", "T", 1))
     except ValueError:
@@ -102,6 +136,17 @@ def parse_time_ms(value: Any) -> int | None:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return int(ts.timestamp() * 1000)
+
+
+def _day_epoch(day: str) -> int | None:
+    try:
+        ts = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if len(_DAY_EPOCH) > 4096:
+        _DAY_EPOCH.clear()
+    _DAY_EPOCH[day] = int(ts.timestamp() * 1000)
+    return _DAY_EPOCH[day]
 
 
 @dataclass
@@ -725,6 +770,7 @@ class PartitionEngine:
             self.counters.fires += 1
             self.fire_counts[trig.name] = self.fire_counts.get(trig.name, 0) + 1
             value["window_closed_by_arrival_ms"] = arrival_ms
+            value["decided_at_ms"] = int(time.time() * 1000)  # wall clock (latency split)
         else:
             self.counters.skips += 1
             k = (trig.name, reason or "")
