@@ -428,15 +428,16 @@ class PartitionEngine:
         for trig in self.by_entry.get(name, []):
             if all(p.matches(event, props) for p in trig.where):
                 state_row = None
+                # the user's rows of the marts as of the last build (one publication)
+                marts = self.user_state.of(user) if trig.needs_marts else {}
                 if trig.state is not None:
-                    # the entry state: the user's mart row as of the last build
-                    state_row = self.user_state.entry_row(trig.state, user, t)
+                    state_row = self.user_state.entry_row(trig.state, marts, t)
                     if state_row is None:
                         continue
                 extras = None
-                if any(step.fields for step in trig.steps):
+                if trig.has_payload_fields:
                     extras = [
-                        self.user_state.payload(step.fields, user, state_row, props)
+                        self.user_state.payload(step.fields, marts, state_row, props)
                         if step.fields
                         else None
                         for step in trig.steps

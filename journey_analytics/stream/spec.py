@@ -36,6 +36,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,16 @@ class Trigger:
         ``warehouse_only`` names what the stream cannot evaluate."""
         return bool(self.entry_events) and self.warehouse_only is None
 
-    @property
+    @cached_property
+    def needs_marts(self) -> bool:
+        """Whether an entry reads the user's rows of a segment mart (state or payload)."""
+        return bool(self.state_relations)
+
+    @cached_property
+    def has_payload_fields(self) -> bool:
+        return any(step.fields for step in self.steps)
+
+    @cached_property
     def state_relations(self) -> dict[str, list[str]]:
         """The segment marts the trigger reads per user, each with the columns it needs."""
         needs: dict[str, list[str]] = {}

@@ -140,12 +140,18 @@ class UserState:
         self.rows[user] = record.get("relations") or {}
         self.as_of = record.get("as_of") or self.as_of
 
-    def entry_row(self, state: StateEntry, user: str, t_ms: int) -> dict[str, Any] | None:
+    def of(self, user: str) -> Mapping[str, list[dict[str, Any]]]:
+        """The user's record (mart -> rows), one publication: read it once per entry."""
+        return self.rows.get(user) or {}
+
+    def entry_row(
+        self, state: StateEntry, marts: Mapping[str, list[dict[str, Any]]], t_ms: int
+    ) -> dict[str, Any] | None:
         """The user's state row at an entry at ``t_ms``: matching every predicate, with the
         entry inside the within window; several: the latest by the mart's order column."""
         best = None
         best_key: Any = None
-        for row in (self.rows.get(user) or {}).get(state.relation) or ():
+        for row in marts.get(state.relation) or ():
             if not all(row_matches(p, row) for p in state.where):
                 continue
             if state.within_column is not None:
@@ -163,10 +169,10 @@ class UserState:
                     best, best_key = row, key
         return best
 
+    @staticmethod
     def payload(
-        self,
         fields: Iterable[PayloadField],
-        user: str,
+        marts: Mapping[str, list[dict[str, Any]]],
         state_row: Mapping[str, Any] | None,
         properties: Mapping[str, Any],
     ) -> dict[str, Any]:
@@ -180,7 +186,7 @@ class UserState:
             elif f.source == "state":
                 raw = state_row.get(f.name) if state_row is not None else None
             else:
-                rows = (self.rows.get(user) or {}).get(f.relation or "") or ()
+                rows = marts.get(f.relation or "") or ()
                 raw = rows[0].get(f.name) if rows else None
             out[f.key] = payload_value(f, raw)
         return out
