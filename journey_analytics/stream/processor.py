@@ -312,7 +312,7 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
 def run(config: ProcessorConfig) -> Metrics:
     """Build and run until stopped (SIGTERM, Ctrl+C, or --idle-exit-s)."""
     started = time.monotonic()
-    for caveat in config.spec.stream_caveats():  # e.g. warehouse-only triggers (entry states)
+    for caveat in config.spec.stream_caveats():  # what the stream cannot evaluate, named
         print(caveat, file=sys.stderr)
     app, metrics = build(config)
     ticks = start_wall_clock_ticks(config) if config.wall_clock_tick_ms > 0 else None
