@@ -31,7 +31,9 @@ from journey_analytics.stream.broker import TansuBroker, create_topics
 from journey_analytics.stream.deliver import Deliverer
 from journey_analytics.stream.processor import Topics
 from journey_analytics.stream.replay import read_events, replay
+from journey_analytics.stream.spec import load_spec_file, spec_from_dbt
 from journey_analytics.stream.synthetic import TAXONOMY_EXTRA, synthetic_events
+from journey_analytics.stream.user_state import publish, snapshot_from_duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SPEC = ROOT / "tests" / "python" / "fixtures" / "stream" / "trigger_spec.json"
@@ -66,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, TansuBroker() as broker:
         print(f"broker: {broker.bootstrap}", file=sys.stderr)
         create_topics(broker.bootstrap, topics.all(), 2)
+        spec = spec_from_dbt(ROOT) if args.from_dbt else load_spec_file(args.spec or FIXTURE_SPEC)
+        if spec.state_relations and Path(args.database).exists():
+            # what the warehouse build publishes: the marts' rows per user the triggers read
+            snapshot = snapshot_from_duckdb(args.database, None, spec.state_relations)
+            n, _ = publish(broker.bootstrap, topics.user_state, snapshot, "demo")
+            print(f"user state: {n} users published to {topics.user_state}", file=sys.stderr)
         processor = subprocess.Popen(
             [
                 sys.executable,

@@ -82,6 +82,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="CSV user_id,list,added_at of suppressed users (default: the seed "
         "journey_trigger_suppressions when present); read at start-up",
     )
+    parser.add_argument(
+        "--user-state-file",
+        default=None,
+        help="JSON lines written by stream_publish_state.py --file, instead of following the "
+        "compacted topic <prefix>journey.user_state (the default)",
+    )
+    parser.add_argument(
+        "--no-user-state",
+        action="store_true",
+        help="do not read the user-state topic: triggers that read a segment mart are not streamed",
+    )
+    parser.add_argument(
+        "--fetch-wait-max-ms",
+        type=int,
+        default=25,
+        help="longest wait of a fetch on an idle partition (latency of the first record)",
+    )
+    parser.add_argument(
+        "--wall-clock-ticks-ms",
+        type=int,
+        default=0,
+        help="live feeds only: tick every partition with the wall clock this often, so windows "
+        "of quiet partitions close on time (0: off; never for replays of past events)",
+    )
     parser.add_argument("--crash-after", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -122,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             exactly_once=args.exactly_once,
             kafka_config=dict(kv.split("=", 1) for kv in args.kafka_config),
             suppressions=load_suppressions(supp) if supp else {},
+            user_state_file=args.user_state_file,
+            user_state_topic=not args.no_user_state,
+            fetch_wait_max_ms=args.fetch_wait_max_ms,
+            wall_clock_tick_ms=args.wall_clock_ticks_ms,
         )
     )
     print(metrics.render(), file=sys.stderr)

@@ -7,14 +7,17 @@ record.
 
 Latency of stall rules: processors already running, a producer sends events live at a fixed
 rate with event time on a compressed clock (``speed`` event seconds per wall second), so
-2-minute paystub stalls close while the benchmark runs. A fire's latency is the wall time from
+2-minute paystub stalls close while the benchmark runs; the first ``warmup`` seconds of the live
+load are not measured (the consumer group forms, and rebalances when the second process joins). A fire's latency is the wall time from
 the arrival at the broker of the record that closed its window (the record's Kafka timestamp,
 carried in the fire as ``window_closed_by_arrival_ms``) to the fire read by a consumer of the
-fires topic.
+fires topic, split into arrival -> decision in the processor (the fire's ``decided_at_ms``) and
+decision -> read. Each phase records the 1-minute load average at its start and end.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import statistics
@@ -45,6 +48,7 @@ class BenchResult:
     records: int
     per_process: list[float] = field(default_factory=list)  # records/s of each process
     per_cpu_second: list[float] = field(default_factory=list)  # records per CPU second
+    load: tuple[float, float] = (float("nan"), float("nan"))  # 1-min load average, start/end
 
 
 def processor_cmd(
@@ -83,6 +87,7 @@ def throughput(
     replay(
         broker.bootstrap, topics.events, records, 2, final_tick_ms=records[-1][0] + 86_400_000 * 20
     )
+    load_start = os.getloadavg()[0]
     procs = [
         subprocess.Popen(
             processor_cmd(broker.bootstrap, spec, prefix, work / f"{prefix}{i}", idle=3.0),
@@ -93,12 +98,14 @@ def throughput(
         for i in range(processes)
     ]
     result = BenchResult(processes, len(records))
+    result.load = (load_start, float("nan"))
     for proc in procs:
         _out, err = proc.communicate(timeout=600)
         for match in RATE_LINE.finditer(err):
             n, seconds, cpu = int(match.group(1)), float(match.group(2)), float(match.group(3))
             result.per_process.append(n / seconds if seconds > 0 else 0.0)
             result.per_cpu_second.append(n / cpu if cpu > 0 else 0.0)
+    result.load = (load_start, os.getloadavg()[0])
     return result
 
 
@@ -111,6 +118,19 @@ class LatencyResult:
     median_ms: float
     p99_ms: float
     max_ms: float
+    # the split: closing record's arrival -> decided in the processor (fetch, queue, engine),
+    # decided -> read by the consumer of fires (produce, broker, fetch)
+    to_decision_ms: tuple[float, float] = (float("nan"), float("nan"))  # median, p99
+    to_reader_ms: tuple[float, float] = (float("nan"), float("nan"))
+    load: tuple[float, float] = (float("nan"), float("nan"))  # 1-min load average, start/end
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(median, p99) of the values (nan when empty)."""
+    if not values:
+        return float("nan"), float("nan")
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def latency(
@@ -121,6 +141,7 @@ def latency(
     seconds: float,
     speed: float,
     work: Path,
+    warmup: float = 15.0,
 ) -> LatencyResult:
     prefix = f"lat{processes}."
     topics = Topics.with_prefix(prefix)
@@ -134,6 +155,8 @@ def latency(
         for i in range(processes)
     ]
     latencies: list[float] = []
+    measured = [float("inf")]  # fires whose window closed from then on (after the warm-up)
+    split: list[tuple[float, float]] = []
     stop = threading.Event()
 
     def read_fires() -> None:
@@ -154,23 +177,37 @@ def latency(
                 now = time.time() * 1000
                 fire = orjson.loads(msg.value())
                 closed = fire.get("window_closed_by_arrival_ms")
-                if fire["trigger_name"] == "loan_paystub_stall" and closed:
+                if (
+                    fire["trigger_name"] == "loan_paystub_stall"
+                    and closed
+                    and closed >= measured[0]
+                ):
                     latencies.append(now - closed)
+                    decided = fire.get("decided_at_ms")
+                    if decided:
+                        split.append((decided - closed, now - decided))
         consumer.close()
 
     reader = threading.Thread(target=read_fires, daemon=True)
     reader.start()
-    # warm-up: a tick per partition, then wait for the group to form
-    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 1})
-    time.sleep(8.0)
+    # warm-up: live load for `warmup` seconds, not measured: the group forms (and rebalances
+    # when the second process joins) meanwhile
+    # linger 5 ms (librdkafka's default): 1 ms would send a thousand requests a second, and
+    # the broker and this process would take the CPU the processors are measured on
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 5})
+    time.sleep(3.0)
     rng = random.Random(9)
     open_uploads: dict[str, str] = {}
+    load_start = float("nan")
     wall0 = time.time()
     event0 = int(wall0 * 1000)
     sent = 0
     while True:
         elapsed = time.time() - wall0
-        if elapsed >= seconds:
+        if elapsed >= warmup and measured[0] == float("inf"):
+            measured[0] = time.time() * 1000
+            load_start = os.getloadavg()[0]
+        if elapsed >= warmup + seconds:
             break
         target = int(elapsed * rate)
         while sent < target:
@@ -200,7 +237,7 @@ def latency(
             producer.produce(topics.events, key=user.encode(), value=orjson.dumps(value))
         producer.poll(0)
         time.sleep(0.001)
-    send_ticks(producer, topics.events, 2, event0 + int(seconds * speed * 1000) + 10_000)
+    send_ticks(producer, topics.events, 2, event0 + int((warmup + seconds) * speed * 1000) + 10_000)
     producer.flush(30)
     time.sleep(3.0)
     stop.set()
@@ -212,24 +249,39 @@ def latency(
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    lat = sorted(latencies)
-    p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan")
+    median, p99 = percentiles(latencies)
     return LatencyResult(
         processes,
         rate,
         seconds,
-        len(lat),
-        statistics.median(lat) if lat else float("nan"),
+        len(latencies),
+        median,
         p99,
-        lat[-1] if lat else float("nan"),
+        max(latencies) if latencies else float("nan"),
+        percentiles([a for a, _ in split]),
+        percentiles([b for _, b in split]),
+        (load_start, os.getloadavg()[0]),
     )
 
 
 def run_all(
-    spec: Path, users: int, noise: int, rate: float, seconds: float, speed: float
+    spec: Path,
+    users: int,
+    noise: int,
+    rate: float,
+    seconds: float,
+    speed: float,
+    warmup: float = 10.0,
 ) -> tuple[list[BenchResult], list[LatencyResult]]:
-    with tempfile.TemporaryDirectory() as tmp, TansuBroker() as broker:
+    # each phase on a fresh broker: Tansu keeps every topic in memory and slows down as the
+    # earlier phases' hundreds of thousands of records pile up (a Kafka cluster does not)
+    tps, lats = [], []
+    with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        tps = [throughput(broker, spec, n, users, noise, work) for n in (1, 2)]
-        lats = [latency(broker, spec, n, rate, seconds, speed, work) for n in (1, 2)]
+        for n in (1, 2):
+            with TansuBroker() as broker:
+                tps.append(throughput(broker, spec, n, users, noise, work))
+        for n in (1, 2):
+            with TansuBroker() as broker:
+                lats.append(latency(broker, spec, n, rate, seconds, speed, work, warmup))
     return tps, lats

@@ -41,6 +41,7 @@ import orjson
 from journey_analytics.stream.hashing import arm as holdout_arm
 from journey_analytics.stream.hashing import fire_id as make_fire_id
 from journey_analytics.stream.spec import Trigger, TriggerSpec, _text
+from journey_analytics.stream.user_state import UserState
 
 PENDING, FIRED, SKIPPED, EXITED = 0, 1, 2, 3
 META_PREFIX = b"__partition__"
@@ -84,8 +85,24 @@ class Output:
     value: dict[str, Any]
 
 
+_DAY_MS = 86_400_000
+_DAY_TEXT: dict[int, str] = {}  # epoch day -> 'YYYY-MM-DD'
+_DAY_EPOCH: dict[str, int] = {}  # 'YYYY-MM-DD' -> epoch ms of its midnight (UTC)
+
+
 def iso_ms(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """'YYYY-MM-DDTHH:MM:SS.mmmZ' of epoch ms (the day's text cached: no datetime per call)."""
+    day, rest = divmod(int(ms), _DAY_MS)
+    text = _DAY_TEXT.get(day)
+    if text is None:
+        text = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+        if len(_DAY_TEXT) > 4096:
+            _DAY_TEXT.clear()
+        _DAY_TEXT[day] = text
+    seconds, milli = divmod(rest, 1000)
+    minutes, sec = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{text}T{hour:02d}:{minute:02d}:{sec:02d}.{milli:03d}Z"
 
 
 def parse_time_ms(value: Any) -> int | None:
@@ -94,6 +111,24 @@ def parse_time_ms(value: Any) -> int | None:
         return None
     if isinstance(value, int | float):
         return int(value)
+    if (
+        isinstance(value, str)
+        and len(value) == 24
+        and value[10] == "T"
+        and value[19] == "."
+        and value[23] == "Z"
+    ):
+        # the canonical 'YYYY-MM-DDTHH:MM:SS.mmmZ' of the replay and trackers: the day's
+        # epoch from a cache, the time by integer parsing
+        midnight = _DAY_EPOCH.get(value[:10])
+        if midnight is None:
+            midnight = _day_epoch(value[:10])
+        digits = value[11:13] + value[14:16] + value[17:19] + value[20:23]
+        if midnight is not None and digits.isascii() and digits.isdigit():
+            hour, minute, sec = int(value[11:13]), int(value[14:16]), int(value[17:19])
+            milli = int(value[20:23])
+            if value[13] == ":" == value[16] and hour < 24 and minute < 60 and sec < 60:
+                return midnight + ((hour * 60 + minute) * 60 + sec) * 1000 + milli
     try:
         ts = datetime.fromisoformat(str(value).replace(" ", "T", 1))
     except ValueError:
@@ -101,6 +136,17 @@ def parse_time_ms(value: Any) -> int | None:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return int(ts.timestamp() * 1000)
+
+
+def _day_epoch(day: str) -> int | None:
+    try:
+        ts = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if len(_DAY_EPOCH) > 4096:
+        _DAY_EPOCH.clear()
+    _DAY_EPOCH[day] = int(ts.timestamp() * 1000)
+    return _DAY_EPOCH[day]
 
 
 @dataclass
@@ -123,10 +169,24 @@ class PartitionEngine:
         max_future_ms: int = 3_600_000,
         now_ms: Any = None,
         suppressions: Mapping[str, int] | None = None,
+        user_state: UserState | None = None,
     ) -> None:
         self.spec = spec
         self.suppressions = dict(suppressions or {})  # user id -> earliest added_at (epoch ms)
-        self.triggers: dict[str, Trigger] = {t.name: t for t in spec.streamable}
+        # the segment marts' rows per user as of the last build (entry states, payload values);
+        # without them, the triggers that read a mart are not streamed (named in not_streamed)
+        self.user_state = user_state if user_state is not None else UserState()
+        self.not_streamed: dict[str, str] = {}
+        self.triggers: dict[str, Trigger] = {}
+        for t in spec.streamable:
+            if t.state_relations and user_state is None:
+                marts = ", ".join(sorted(t.state_relations))
+                self.not_streamed[t.name] = (
+                    f"it reads {marts} per user and the processor has no user-state snapshot "
+                    "(publish it with scripts/stream_publish_state.py)"
+                )
+            else:
+                self.triggers[t.name] = t
         self.taxonomy = frozenset(taxonomy) if taxonomy is not None else None
         self.lateness = int(allowed_lateness_ms)
         self.max_future = int(max_future_ms)
@@ -139,6 +199,12 @@ class PartitionEngine:
             for name in trig.exit_events:
                 self.by_exit.setdefault(name, []).append(trig)
         self.relevant = frozenset(self.by_entry) | frozenset(self.by_exit)
+        # entry events of state triggers only: a user without state rows cannot enter
+        self.state_only = frozenset(
+            name
+            for name, trigs in self.by_entry.items()
+            if name not in self.by_exit and all(t.state is not None for t in trigs)
+        )
         self.caps: dict[str, tuple[int, str]] = {
             str(c["channel"]): (int(c["max"]), str(c.get("per", "day"))) for c in spec.channel_caps
         }
@@ -244,7 +310,11 @@ class PartitionEngine:
                 tz = props.get("timezone") if isinstance(props, dict) else None
                 if isinstance(tz, str) and tz:
                     self._note_time_zone(store, key or user.encode(), t, tz)
-            if user and name in self.relevant:
+            if (
+                user
+                and name in self.relevant
+                and (name not in self.state_only or self.user_state.has(user))
+            ):
                 due_now: list[list[Any]] = []
                 prefix = key or user.encode()
                 self._apply(store, prefix, user, name, t, event, wm, due_now)
@@ -357,8 +427,32 @@ class PartitionEngine:
             changed = True
         for trig in self.by_entry.get(name, []):
             if all(p.matches(event, props) for p in trig.where):
+                state_row = None
+                # the user's rows of the marts as of the last build (one publication)
+                marts = self.user_state.of(user) if trig.needs_marts else {}
+                if trig.state is not None:
+                    state_row = self.user_state.entry_row(trig.state, marts, t)
+                    if state_row is None:
+                        continue
+                extras = None
+                if trig.has_payload_fields:
+                    extras = [
+                        self.user_state.payload(step.fields, marts, state_row, props)
+                        if step.fields
+                        else None
+                        for step in trig.steps
+                    ]
                 self._enter(
-                    store, prefix, st, trig, str(event.get("event_id")), t, props, wm, due_now
+                    store,
+                    prefix,
+                    st,
+                    trig,
+                    str(event.get("event_id")),
+                    t,
+                    props,
+                    wm,
+                    due_now,
+                    extras,
                 )
                 changed = True
         if changed:
@@ -394,11 +488,14 @@ class PartitionEngine:
         props: Mapping[str, Any],
         wm: int,
         due_now: list[list[Any]],
+        extras: list[dict[str, Any] | None] | None = None,
     ) -> None:
         journeys = st["j"].setdefault(trig.name, [])
         if any(j[1] == entry_id for j in journeys):
             return  # a duplicate delivery of the same entry event
         jour = [t, entry_id, [PENDING] * len(trig.steps), 0, self._match_value(trig, props)]
+        if extras is not None:
+            jour.append(extras)  # payload values read from data at the entry, per step
         for tname, ct, cmatch in st.get("c", []):
             if tname == trig.name:
                 self._mark_exit(trig, jour, ct, cmatch)
@@ -483,6 +580,7 @@ class PartitionEngine:
             if jour[1] != entry_id:
                 continue
             marks = jour[2]
+            extra = jour[5][step] if len(jour) > 5 else None
             if marks[step] in (PENDING, EXITED):
                 arm = self._arm(trig, user)
                 if not jour[3]:
@@ -507,11 +605,11 @@ class PartitionEngine:
                     # competes for the channel's slots with the other steps of this decision
                     sent = send_at if send_at is not None else due
                     period = self._cap_period(self._user_zone(st, due), sent, cap[1])
-                    args = (trig, step, user, entry_id, jour[0], arrival_ms, send_at)
+                    args = (trig, step, user, entry_id, jour[0], arrival_ms, send_at, extra)
                     self._cap_batch.append((period, sent, args))
                 else:
                     record = self._record(
-                        kind, trig, step, user, entry_id, jour[0], arrival_ms, reason
+                        kind, trig, step, user, entry_id, jour[0], arrival_ms, reason, extra
                     )
                     if send_at is not None:
                         record.value["send_at"] = iso_ms(send_at)
@@ -592,7 +690,7 @@ class PartitionEngine:
         ranked.sort(key=lambda r: r[:3])
         best: dict[tuple[str, str, str], int] = {}
         for neg_priority, _sent, _fid, period, args in ranked:
-            trig, step, user, entry_id, t0, arrival_ms, send_at = args
+            trig, step, user, entry_id, t0, arrival_ms, send_at, extra = args
             channel = trig.steps[step].channel
             cap_max = self.caps[channel][0]
             prefix = user.encode()
@@ -607,11 +705,15 @@ class PartitionEngine:
                 store.set(prefix, USER_KEY, st)
                 key = (user, channel, period)
                 best[key] = max(best.get(key, -neg_priority), -neg_priority)
-                record = self._record("fire", trig, step, user, entry_id, t0, arrival_ms, None)
+                record = self._record(
+                    "fire", trig, step, user, entry_id, t0, arrival_ms, None, extra
+                )
             else:
                 higher = best.get((user, channel, period), trig.priority) > trig.priority
                 reason = "lower_priority" if higher else "capped"
-                record = self._record("skip", trig, step, user, entry_id, t0, arrival_ms, reason)
+                record = self._record(
+                    "skip", trig, step, user, entry_id, t0, arrival_ms, reason, extra
+                )
             if send_at is not None:
                 record.value["send_at"] = iso_ms(send_at)
             out.append(record)
@@ -647,6 +749,7 @@ class PartitionEngine:
         t0: int,
         arrival_ms: int | None,
         reason: str | None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Output:
         st = trig.steps[step]
         fid = make_fire_id(trig.name, st.name, user, entry_id)
@@ -660,7 +763,7 @@ class PartitionEngine:
             "entry_at": iso_ms(t0),
             "condition_true_at": iso_ms(t0 + st.after_seconds * 1000),
             "channel": st.channel,
-            "payload": dict(st.payload),
+            "payload": {**st.payload, **extra} if extra else dict(st.payload),
             "arm": self._arm(trig, user),
             "priority": trig.priority,
         }
@@ -668,6 +771,7 @@ class PartitionEngine:
             self.counters.fires += 1
             self.fire_counts[trig.name] = self.fire_counts.get(trig.name, 0) + 1
             value["window_closed_by_arrival_ms"] = arrival_ms
+            value["decided_at_ms"] = int(time.time() * 1000)  # wall clock (latency split)
         else:
             self.counters.skips += 1
             k = (trig.name, reason or "")
@@ -683,10 +787,16 @@ def evaluate_offline(
     allowed_lateness_ms: int = 10_000,
     now_ms: Any = None,
     suppressions: Mapping[str, int] | None = None,
+    user_state: UserState | None = None,
 ) -> tuple[list[Output], PartitionEngine]:
     """Run the engine over (key, value) records of one partition in memory (tests, tools)."""
     engine = PartitionEngine(
-        spec, taxonomy, allowed_lateness_ms, now_ms=now_ms, suppressions=suppressions
+        spec,
+        taxonomy,
+        allowed_lateness_ms,
+        now_ms=now_ms,
+        suppressions=suppressions,
+        user_state=user_state,
     )
     store = DictStore()
     outputs: list[Output] = []

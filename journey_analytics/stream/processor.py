@@ -26,9 +26,10 @@ from quixstreams.models.serializers import Serializer
 from quixstreams.models.topics import TopicConfig
 
 from journey_analytics.stream.broker import TOPIC_CONFIG
-from journey_analytics.stream.engine import Output, PartitionEngine
+from journey_analytics.stream.engine import TICK_KEY, Output, PartitionEngine
 from journey_analytics.stream.metrics import Metrics, serve, watch_lag
 from journey_analytics.stream.spec import TriggerSpec
+from journey_analytics.stream.user_state import TopicTable, UserState, read_file
 
 ROOT = Path(__file__).resolve().parents[2]
 TAXONOMY_SEED = ROOT / "seeds" / "journey_event_taxonomy.csv"
@@ -42,12 +43,15 @@ class Topics:
     skips: str = "journey.trigger_skips"
     dead_letters: str = "journey.events.dead_letters"
     late: str = "journey.events.late"
+    #: compacted, keyed by user id: the segment marts' rows per user (user_state.py)
+    user_state: str = "journey.user_state"
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
         return cls(**{k: f"{prefix}{v}" for k, v in cls().__dict__.items()})
 
     def all(self) -> list[str]:
+        """The topics the processor reads and writes (the user-state topic has its publisher)."""
         return [self.events, self.fires, self.skips, self.dead_letters, self.late]
 
 
@@ -133,15 +137,90 @@ class ProcessorConfig:
     exactly_once: bool = False
     kafka_config: dict[str, str] = field(default_factory=dict)  # security.protocol, sasl.*, ...
     suppressions: dict[str, int] = field(default_factory=dict)  # user id -> added_at (ms)
+    user_state_file: str | None = None  # JSON lines of user_state.write_file instead of the topic
+    user_state_topic: bool = True  # follow topics.user_state when the spec reads a mart
+    # longest wait of a fetch for new records: a record that arrives on an idle partition waits
+    # at most this (Kafka answers a fetch early when data arrives; the Tansu test broker waits
+    # the whole time, so librdkafka's default of 500 ms would be the median latency there)
+    fetch_wait_max_ms: int = 25
+    # live feeds: a watermark tick (wall clock) to every partition this often, so a quiet
+    # partition's windows close on time; 0 = off (replays of past events must keep it off)
+    wall_clock_tick_ms: int = 0
+
+
+def start_wall_clock_ticks(config: ProcessorConfig) -> threading.Event:
+    """Produce a tick {"tick": now} to every partition of the events topic every
+    ``wall_clock_tick_ms``: the watermark of an idle partition follows the wall clock (minus the
+    allowed lateness), so a stall's fire goes out when its window closes, not on the
+    partition's next event. Several processes ticking the same partitions is harmless (the
+    watermark takes the maximum)."""
+    from confluent_kafka import Producer
+
+    stop = threading.Event()
+    producer = Producer(
+        {"bootstrap.servers": config.bootstrap, "linger.ms": 0, **config.kafka_config}
+    )
+    topic = config.topics.events
+    every = config.wall_clock_tick_ms / 1000
+
+    def tick() -> None:
+        partitions: list[int] = []
+        while not stop.wait(every):
+            if not partitions:
+                meta = producer.list_topics(topic, timeout=10).topics.get(topic)
+                partitions = sorted(meta.partitions) if meta and meta.partitions else []
+            now = int(time.time() * 1000)
+            for p in partitions:
+                producer.produce(
+                    topic, key=TICK_KEY, value=orjson.dumps({"tick": now}), partition=p
+                )
+            producer.poll(0)
+        producer.flush(5)
+
+    threading.Thread(target=tick, name="wall-clock-ticks", daemon=True).start()
+    return stop
+
+
+def open_user_state(config: ProcessorConfig) -> UserState | None:
+    """The segment marts' rows per user, when a streamed trigger reads one: from a file, or the
+    compacted topic read to its end before any event (then followed). None when the spec
+    reads no mart, or when no snapshot is available (those triggers are then not streamed)."""
+    if not config.spec.state_relations:
+        return None
+    if config.user_state_file:
+        return read_file(config.user_state_file)
+    if not config.user_state_topic:
+        return None
+    state = UserState()
+    table = TopicTable(config.bootstrap, config.topics.user_state, state, config.kafka_config)
+    if not table.exists():
+        print(
+            f"warning: user-state topic {config.topics.user_state} does not exist",
+            file=sys.stderr,
+        )
+        return None
+    n = table.catch_up()
+    print(
+        f"user state: {n} records read from {config.topics.user_state} "
+        f"({len(state)} users, as of {state.as_of})",
+        file=sys.stderr,
+    )
+    return state
 
 
 def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
-    consumer_extra: dict[str, Any] = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}
+    consumer_extra: dict[str, Any] = {
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 1000,
+        "fetch.wait.max.ms": config.fetch_wait_max_ms,
+    }
     producer_extra: dict[str, Any] = {}
     if config.test_broker:
         producer_extra = {"batch.num.messages": 1, "linger.ms": 0}
     consumer_extra.update(config.kafka_config)
-    producer_extra.update(config.kafka_config)
+    # librdkafka settings given for both clients: the consumer-only ones stay with the consumer
+    producer_only = {k: v for k, v in config.kafka_config.items() if not k.startswith("fetch.")}
+    producer_extra.update(producer_only)
     app = Application(
         broker_address=config.bootstrap,
         consumer_group=config.group,
@@ -178,7 +257,10 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
         config.allowed_lateness_ms,
         config.max_future_ms,
         suppressions=config.suppressions,
+        user_state=open_user_state(config),
     )
+    for name, reason in engine.not_streamed.items():
+        print(f"warning: trigger '{name}' is not streamed: {reason}", file=sys.stderr)
     metrics = Metrics(engine)
     # records, last wall time, first wall time, CPU time at the first and the latest 1024th record
     seen: list[Any] = [0, time.monotonic(), 0.0, 0.0, 0.0, 0]
@@ -230,10 +312,13 @@ def build(config: ProcessorConfig) -> tuple[Application, Metrics]:
 def run(config: ProcessorConfig) -> Metrics:
     """Build and run until stopped (SIGTERM, Ctrl+C, or --idle-exit-s)."""
     started = time.monotonic()
-    for caveat in config.spec.stream_caveats():  # e.g. warehouse-only triggers (entry states)
+    for caveat in config.spec.stream_caveats():  # what the stream cannot evaluate, named
         print(caveat, file=sys.stderr)
     app, metrics = build(config)
+    ticks = start_wall_clock_ticks(config) if config.wall_clock_tick_ms > 0 else None
     app.run()
+    if ticks is not None:
+        ticks.set()
     seen = app._journey_seen  # type: ignore[attr-defined]
     if seen[0]:
         busy = seen[1] - seen[2]

@@ -36,6 +36,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,38 @@ class Predicate:
 
 
 @dataclass(frozen=True)
+class PayloadField:
+    """A payload value read from data at the entry (the warehouse's ``payload_fields``).
+
+    source 'property': the entry event's property ``name``; 'state': the column ``name`` of the
+    user's entry state row; 'relation': the column ``name`` of the user's row of the segments
+    mart ``relation``. ``tiers`` (highest min first) map a number to a label; ``default`` is
+    the value below every tier or without a value.
+    """
+
+    key: str
+    source: str
+    name: str
+    relation: str | None
+    tiers: tuple[tuple[float, Any], ...]
+    default: Any
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """A trigger's entry state: a row of a segments mart (``relation``) matching ``where`` (the
+    mart's columns), with the entry event between ``within_column`` + min and + max seconds;
+    several such rows: the latest by ``order_column``."""
+
+    relation: str
+    where: tuple[Predicate, ...]
+    within_column: str | None
+    min_seconds: int
+    max_seconds: int | None
+    order_column: str | None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a journey: due ``after_seconds`` after entry unless an exit event came first."""
 
@@ -131,6 +164,7 @@ class Step:
     after_seconds: int
     channel: str
     payload: Mapping[str, Any]
+    fields: tuple[PayloadField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,12 +187,45 @@ class Trigger:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
     #: Why the stream leaves the trigger to the warehouse (None: the stream evaluates it).
     warehouse_only: str | None = None
+    state: StateEntry | None = None
 
     @property
     def streamable(self) -> bool:
-        """Event entries are evaluated on the stream; an entry state (a segments mart row) or a
-        payload read from data needs the warehouse's tables, so such a trigger is warehouse-only."""
+        """Every trigger with entry events is evaluated on the stream, entry states and payload
+        values from data included (they read the user-state snapshot, see user_state.py);
+        ``warehouse_only`` names what the stream cannot evaluate."""
         return bool(self.entry_events) and self.warehouse_only is None
+
+    @cached_property
+    def needs_marts(self) -> bool:
+        """Whether an entry reads the user's rows of a segment mart (state or payload)."""
+        return bool(self.state_relations)
+
+    @cached_property
+    def has_payload_fields(self) -> bool:
+        return any(step.fields for step in self.steps)
+
+    @cached_property
+    def state_relations(self) -> dict[str, list[str]]:
+        """The segment marts the trigger reads per user, each with the columns it needs."""
+        needs: dict[str, list[str]] = {}
+
+        def need(relation: str, column: str | None) -> None:
+            cols = needs.setdefault(relation, [])
+            if column and column not in cols:
+                cols.append(column)
+
+        if self.state is not None:
+            need(self.state.relation, None)
+            for p in self.state.where:
+                need(self.state.relation, p.name)
+            need(self.state.relation, self.state.within_column)
+            need(self.state.relation, self.state.order_column)
+        for step in self.steps:
+            for f in step.fields:
+                if f.source in ("state", "relation") and f.relation:
+                    need(f.relation, f.name)
+        return needs
 
 
 @dataclass(frozen=True)
@@ -184,6 +251,16 @@ class TriggerSpec:
         """A copy with one trigger replaced (by name); used for negative controls."""
         triggers = tuple(trigger if t.name == trigger.name else t for t in self.triggers)
         return replace(self, triggers=triggers)
+
+    @property
+    def state_relations(self) -> dict[str, list[str]]:
+        """Every segment mart a streamable trigger reads per user, with the columns it needs."""
+        needs: dict[str, list[str]] = {}
+        for t in self.streamable:
+            for relation, cols in t.state_relations.items():
+                have = needs.setdefault(relation, [])
+                have.extend(c for c in cols if c not in have)
+        return needs
 
     def stream_caveats(self) -> list[str]:
         """Declared rules the stream does not apply (printed at start-up, see docs)."""
@@ -243,10 +320,12 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
                 after_seconds=int(_need(step, "offset_seconds", here)),
                 channel=str(_need(step, "channel", here)),
                 payload=dict(step.get("payload") or {}),
+                fields=_payload_fields(step.get("payload_fields"), here),
             )
         )
     steps.sort(key=lambda s: s.after_seconds)
-    warehouse_only = _warehouse_only(raw, where)
+    state = _state_entry(entry.get("state"), f"{where}, key 'entry.state'")
+    warehouse_only = _warehouse_only(raw, state, steps, where)
     if (exit_.get("since") or "entry") not in ("entry", "ever"):
         raise SpecError(
             f"{where}, key 'exit.since': expected entry or ever, got {exit_['since']!r}"
@@ -275,22 +354,71 @@ def _trigger(raw: Mapping[str, Any], index: int) -> Trigger:
         exit_since=str(exit_.get("since") or "entry"),
         raw=raw,
         warehouse_only=warehouse_only,
+        state=state,
     )
 
 
-def _warehouse_only(raw: Mapping[str, Any], where: str) -> str | None:
-    """Why a trigger needs the warehouse: an entry state or payload values read from data."""
+STATE_OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "is_set")
+PAYLOAD_SOURCES = ("property", "state", "relation")
+
+
+def _state_entry(value: Any, where: str) -> StateEntry | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value.get("relation"):
+        raise SpecError(f"{where}: expected {{relation, where, within}}, got {value!r}")
+    within = value.get("within") or {}
+    if within and not within.get("column"):
+        raise SpecError(f"{where}.within: missing key 'column'")
+    max_seconds = within.get("max_seconds")
+    return StateEntry(
+        relation=str(value["relation"]),
+        where=_predicates(value.get("where"), f"{where}.where"),
+        within_column=str(within["column"]) if within else None,
+        min_seconds=int(within.get("min_seconds") or 0),
+        max_seconds=int(max_seconds) if max_seconds is not None else None,
+        order_column=value.get("order_column"),
+    )
+
+
+def _payload_fields(value: Any, where: str) -> tuple[PayloadField, ...]:
+    out = []
+    for i, item in enumerate(value or []):
+        here = f"{where}.payload_fields[{i}]"
+        tiers = tuple(
+            (float(_need(t, "min", here + ".tiers")), t.get("value"))
+            for t in item.get("tiers") or []
+        )
+        out.append(
+            PayloadField(
+                key=str(_need(item, "key", here)),
+                source=str(_need(item, "source", here)),
+                name=str(_need(item, "name", here)),
+                relation=item.get("relation"),
+                tiers=tuple(sorted(tiers, key=lambda t: -t[0])),
+                default=item.get("default"),
+            )
+        )
+    return tuple(out)
+
+
+def _warehouse_only(
+    raw: Mapping[str, Any], state: StateEntry | None, steps: list[Step], where: str
+) -> str | None:
+    """Why the stream cannot evaluate a trigger (None: it can), each reason named."""
     reasons = []
-    state = (raw.get("entry") or {}).get("state")
     if state is not None:
-        if not isinstance(state, Mapping) or not state.get("relation"):
-            raise SpecError(f"{where}, key 'entry.state': expected {{relation, where, within}}")
-        reasons.append(f"its entry state reads the segments mart {state['relation']}")
-    for step in raw.get("steps") or []:
-        fields = step.get("payload_fields") or []
-        if fields:
-            keys = ", ".join(str(f.get("key")) for f in fields)
-            reasons.append(f"step '{step.get('name')}' fills payload {keys} from data")
+        for p in state.where:
+            if p.op not in STATE_OPERATORS:
+                reasons.append(f"its entry state predicate on {p.name} uses '{p.op}'")
+    for step in steps:
+        for f in step.fields:
+            if f.source not in PAYLOAD_SOURCES:
+                reasons.append(
+                    f"step '{step.name}' reads payload {f.key} from an unknown source '{f.source}'"
+                )
+            elif f.source != "property" and not f.relation:
+                reasons.append(f"step '{step.name}' reads payload {f.key} from no relation")
     return "; ".join(reasons) or None
 
 

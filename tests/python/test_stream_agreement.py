@@ -5,6 +5,9 @@ fixture (tests/python/trigger_fixture.py, expected values worked out by hand the
 engine reads the spec the warehouse prints (`print_trigger_spec`, unchanged) and the same events
 in arrival (load) order. The two are compared one by one on (fire id, arm, reason).
 
+The win-back trigger (entry state of dim_user_cancellation_clusters, payload values from the
+state row, an event property and tiers) is streamed on the user-state snapshot the build
+publishes; its payloads are compared with the warehouse's and with the hand-made ones.
 Every reason is compared: suppression lists (read from the same CSV), quiet hours (delay,
 drop) and frequency caps with priority in the user's time zone are decided on the stream too,
 and delayed fires carry the same send time.
@@ -29,6 +32,7 @@ from journey_analytics.stream.engine import (
     tick_record,
 )
 from journey_analytics.stream.spec import TriggerSpec, extract_json, load_spec
+from journey_analytics.stream.user_state import UserState, snapshot_from_duckdb
 
 fx = pytest.importorskip("trigger_fixture", reason="needs the warehouse triggers (branch triggers)")
 harness = pytest.importorskip("dbt_harness")
@@ -56,32 +60,39 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with contextlib.redirect_stdout(out):
         project.run("run-operation", "print_trigger_spec")
     spec = load_spec(extract_json(out.getvalue()))
-    # the stream evaluates the streamable triggers; winback (an entry state) is warehouse-only
-    streamed = ", ".join(f"'{t.name}'" for t in spec.streamable)
-    fires = project.query(
-        f"select fire_id, arm, 'fired' from fct_trigger_fires where trigger_name in ({streamed})"
+    fires = project.query("select fire_id, arm, 'fired' from fct_trigger_fires")
+    payloads = dict(
+        project.query(
+            "select fire_id, payload from fct_trigger_fires union all "
+            "select fire_id, payload from fct_trigger_skips"
+        )
     )
     send_at = dict(
         project.query(
             "select fire_id, strftime(send_at, '%Y-%m-%dT%H:%M:%S') from fct_trigger_fires"
         )
     )
-    skips = project.query(
-        "select fire_id, arm, skip_reason from fct_trigger_skips "
-        f"where trigger_name in ({streamed})"
-    )
+    skips = project.query("select fire_id, arm, skip_reason from fct_trigger_skips")
     return {
         "rows": rows,
         "spec": spec,
         "decisions": set(fires) | set(skips),
+        "payloads": {k: orjson.loads(v) for k, v in payloads.items()},
+        # what the build publishes for the stream (scripts/stream_publish_state.py)
+        "user_state": UserState(
+            snapshot_from_duckdb(project.database_path, "main", spec.state_relations)
+        ),
         "suppressions": load_suppressions(root / "suppressions.csv"),  # as the warehouse reads
         "send_at": send_at,
     }
 
 
-def stream_decisions(
-    spec: TriggerSpec, rows: list[dict[str, Any]], suppressions: dict[str, int]
-) -> set[tuple[str, str, str]]:
+def stream_outputs(
+    spec: TriggerSpec,
+    rows: list[dict[str, Any]],
+    suppressions: dict[str, int],
+    user_state: UserState | None,
+) -> list[Any]:
     """The stream engine over the events in the order they arrived (loaded_at).
 
     Each record carries its load stamp, so the stream decides at load boundaries as the
@@ -109,29 +120,61 @@ def stream_decisions(
         allowed_lateness_ms=spec.allowed_lateness_seconds * 1000,
         now_ms=lambda: latest,
         suppressions=suppressions,
+        user_state=user_state,
     )
+    return [o for o in outputs if o.kind in ("fire", "skip")]
+
+
+def stream_decisions(
+    spec: TriggerSpec,
+    rows: list[dict[str, Any]],
+    suppressions: dict[str, int],
+    user_state: UserState | None,
+) -> set[tuple[str, str, str]]:
     return {
         (o.value["fire_id"], o.value["arm"], o.value.get("reason") or "fired")
-        for o in outputs
-        if o.kind in ("fire", "skip")
+        for o in stream_outputs(spec, rows, suppressions, user_state)
     }
 
 
-def test_state_entry_trigger_is_left_to_the_warehouse_with_a_reason(
+def test_state_entry_trigger_is_streamed_on_the_user_state_snapshot(
     warehouse: dict[str, Any],
 ) -> None:
-    spec = warehouse["spec"]
-    assert [t.name for t in spec.not_streamable] == ["winback"]
-    assert spec.stream_caveats() == [
-        "trigger 'winback' is evaluated by the warehouse only: its entry state reads the "
-        "segments mart dim_user_cancellation_clusters; step 'ad' fills payload genre, page "
-        "from data; step 'offer' fills payload offer from data"
-    ]
+    spec: TriggerSpec = warehouse["spec"]
+    assert spec.not_streamable == () and spec.stream_caveats() == []
+    assert spec.state_relations == {
+        "dim_user_cancellation_clusters": [
+            "cancellation_cluster",
+            "cancelled_at",
+            "preferred_genre",
+            "title_views",
+        ]
+    }
+    outs = stream_outputs(
+        spec, warehouse["rows"], warehouse["suppressions"], warehouse["user_state"]
+    )
+    winback = {
+        (o.value["step_name"], o.value["user_id"], o.value["entry_event_id"]): o.value["payload"]
+        for o in outs
+        if o.value["trigger_name"] == "winback"
+    }
+    # the payloads worked out by hand in the fixture (README of the triggers), and the
+    # warehouse's own payload of every decision, win-back or not
+    assert winback == fx.EXPECTED_WINBACK_PAYLOADS
+    assert {o.value["fire_id"]: o.value["payload"] for o in outs} == warehouse["payloads"]
+    # without the snapshot the trigger is not streamed, with the reason named
+    _outs, engine = evaluate_offline(spec, [], None)
+    assert engine.not_streamed == {
+        "winback": "it reads dim_user_cancellation_clusters per user and the processor has no "
+        "user-state snapshot (publish it with scripts/stream_publish_state.py)"
+    }
 
 
 def test_stream_agrees_with_warehouse_one_by_one(warehouse: dict[str, Any]) -> None:
     expected = set(warehouse["decisions"])
-    got = stream_decisions(warehouse["spec"], warehouse["rows"], warehouse["suppressions"])
+    got = stream_decisions(
+        warehouse["spec"], warehouse["rows"], warehouse["suppressions"], warehouse["user_state"]
+    )
     assert sorted(got - expected) == []
     assert sorted(expected - got) == []
     reasons = {reason for _, _, reason in got}
@@ -154,7 +197,9 @@ def test_a_changed_rule_on_one_side_is_caught(warehouse: dict[str, Any]) -> None
     stricter = dataclasses.replace(cart.where[0], value=250)
     changed = spec.with_trigger(dataclasses.replace(cart, where=(stricter,)))
     expected = set(warehouse["decisions"])
-    got = stream_decisions(changed, warehouse["rows"], warehouse["suppressions"])
+    got = stream_decisions(
+        changed, warehouse["rows"], warehouse["suppressions"], warehouse["user_state"]
+    )
     missing = expected - got
     assert missing, "the comparison must catch a changed rule"
     # what it catches includes the cart entries between 150 and 249 the stream now ignores
@@ -195,6 +240,7 @@ def test_quiet_hours_delay_gives_the_warehouses_send_time(warehouse: dict[str, A
         warehouse["spec"].allowed_lateness_seconds * 1000,
         now_ms=lambda: latest,
         suppressions=warehouse["suppressions"],
+        user_state=warehouse["user_state"],
     )
     quiet = {t.name for t in warehouse["spec"].triggers if t.quiet_hours}
     got = {

@@ -505,3 +505,29 @@ def test_replay_reads_a_parquet_file_in_load_order_keyed_by_user(tmp_path):
     assert second["properties"] == {"cart_value": 200}
     assert second["event_at"] == "2026-03-01T10:00:00.000Z"
     assert second["loaded_at"] == "2026-03-01T10:00:09.000000Z"
+
+
+def test_fast_timestamp_parse_and_format_equal_the_standard_library():
+    """iso_ms / parse_time_ms skip datetime for the canonical format; the standard library's
+    datetime is the reference, over random instants (1967 to 2096) and malformed texts."""
+    import random
+    from datetime import UTC, datetime
+
+    from journey_analytics.stream.engine import iso_ms
+
+    rng = random.Random(7)
+    for _ in range(20_000):
+        ms = rng.randrange(-(10**11), 4 * 10**12)
+        text = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        assert iso_ms(ms) == text
+        if ms >= 0:
+            assert parse_time_ms(text) == ms
+    assert parse_time_ms("2026-03-02T14:00:00.250Z") == 1772460000250  # by hand: 20514 days
+    for bad in (
+        "2026-02-30T10:00:00.000Z",
+        "2026-01-01T24:00:00.000Z",
+        "2026-01-01T10:60:00.000Z",
+        "2026-01-01T10:00:00.0a0Z",
+        "2026-01-01T+1:00:00.000Z",
+    ):
+        assert parse_time_ms(bad) is None, bad

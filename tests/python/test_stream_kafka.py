@@ -24,8 +24,9 @@ from confluent_kafka import Consumer, TopicPartition
 from journey_analytics.stream.broker import TansuBroker, create_topics
 from journey_analytics.stream.deliver import Deliverer
 from journey_analytics.stream.engine import evaluate_offline, tick_record
+from journey_analytics.stream.hashing import fire_id
 from journey_analytics.stream.processor import Topics, load_taxonomy
-from journey_analytics.stream.replay import replay
+from journey_analytics.stream.replay import replay, send_ticks
 from journey_analytics.stream.spec import load_spec_file
 from journey_analytics.stream.synthetic import TAXONOMY_EXTRA, synthetic_events
 
@@ -212,3 +213,100 @@ def test_kill_9_mid_stream_loses_no_fire_and_delivers_none_twice(broker, tmp_pat
     assert deliverer.stats.duplicates == len(raw) - len(fires)
     got_skips = {(s["fire_id"], s["reason"]) for s in read_topic(broker.bootstrap, topics.skips)}
     assert got_skips == skips
+
+
+def decisions_within(bootstrap: str, topics: Topics, seconds: float) -> dict[str, str]:
+    """fire id -> 'fired' or the skip reason, read from the fires and skips topics as they come."""
+    import time
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"watch-{topics.fires}-{time.monotonic()}",
+            "auto.offset.reset": "earliest",
+            "fetch.wait.max.ms": 20,
+        }
+    )
+    consumer.subscribe([topics.fires, topics.skips])
+    got: dict[str, str] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(got) < 2:
+        msg = consumer.poll(0.1)
+        if msg is not None and msg.error() is None:
+            value = orjson.loads(msg.value())
+            got[value["fire_id"]] = value.get("reason") or "fired"
+    consumer.close()
+    return got
+
+
+@pytest.mark.parametrize("ticks_ms", [0, 200])
+def test_wall_clock_ticks_close_a_quiet_partitions_window(broker, tmp_path, ticks_ms):
+    """A live feed goes quiet after two paystub uploads start: with wall-clock ticks the
+    2-minute stalls are decided about when they close (due + lateness), without them never
+    (the partitions see no later event): the negative control."""
+    import time
+
+    from journey_analytics.stream.engine import event_record, iso_ms
+
+    prefix = f"tick{ticks_ms}."
+    topics = Topics.with_prefix(prefix)
+    create_topics(broker.bootstrap, topics.all(), PARTITIONS)
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "stream_process.py"),
+        "--bootstrap",
+        broker.bootstrap,
+        "--spec",
+        str(SPEC_PATH),
+        "--topic-prefix",
+        prefix,
+        "--group",
+        f"{prefix}group",
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--allowed-lateness-s",
+        "1",
+        "--wall-clock-ticks-ms",
+        str(ticks_ms),
+        "--extra-events",
+        ",".join(TAXONOMY_EXTRA),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        from confluent_kafka import Producer
+
+        producer = Producer({"bootstrap.servers": broker.bootstrap})
+        # the stall window (2 minutes) of each upload closes 12 s from now
+        started = int(time.time() * 1000) - 108_000
+        fids = set()
+        for user in ("u1", "u2"):  # one in each arm of the loan's 50% holdout
+            key, value = event_record(
+                user,
+                "document_upload_started",
+                iso_ms(started),
+                f"e-{user}",
+                {"document_type": "paystub", "loan_id": f"L-{user}"},
+            )
+            producer.produce(topics.events, key=key, value=value)
+            fids.add(fire_id("loan_paystub_stall", "chatbot_help", user, f"e-{user}"))
+        producer.flush(10)
+        due = started + 120_000
+        got = decisions_within(broker.bootstrap, topics, seconds=35 if ticks_ms else 25)
+        decided_at = time.time() * 1000
+        if not ticks_ms:
+            # nothing decided while the partitions are quiet; the next record (a tick sent by
+            # hand, as an external ticker would) decides both: the processor had them
+            assert got == {}
+            send_ticks(producer, topics.events, PARTITIONS, int(time.time() * 1000))
+            producer.flush(10)
+            got = decisions_within(broker.bootstrap, topics, seconds=30)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert set(got) == fids
+    assert sorted(got.values()) == ["fired", "holdout"]
+    if ticks_ms:
+        assert decided_at - due < 15_000  # due + 1 s lateness + a tick, on a loaded machine
