@@ -36,7 +36,7 @@ TRIGGER_TABLES = (
     "fct_trigger_outcomes",
     "fct_trigger_audiences",
 )
-RUN_COLUMNS = ("run_id", "found_at")
+RUN_COLUMNS = ("run_id", "found_at", "processed_at")
 # load-time cut-offs of the five steps
 CUTOFFS = (
     "2026-03-03 00:00:00",  # the cart windows (closing 03-03 10:00) are open: pending

@@ -1,5 +1,15 @@
 -- depends_on: {{ ref('journey_trigger_suppressions') }}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=journey.incremental_strategy(),
+        unique_key='fire_id',
+        on_schema_change='fail',
+        partition_by=journey.day_partition('condition_true_at', 'timestamp'),
+        cluster_by=['trigger_name', 'user_id'],
+        post_hook=["{{ journey.trigger_delete_vanished_decisions(this) }}"],
+    )
+}}
 
 {#-
     Every step of every trigger entry, and what became of it (docs: triggers_semantics).
@@ -14,10 +24,23 @@
     declared drop), and the channel's frequency cap per local day or ISO week, for which the
     steps compete by decision moment, then priority (capped, or lower_priority when a step of
     higher priority decided at the same load took the slot).
+
+    Incremental runs re-evaluate only affected users, all of their entries at once (caps,
+    priority and re-entry compare a user's entries): users with fct_events rows written since
+    the previous run (processed_at), users with a pending step, users whose entries or decision
+    moments differ from the stored rows (new, changed or vanished entries, a state or payload
+    change, a watermark rewritten by a late load), users on or formerly on a suppression list;
+    every user when the trigger declaration or settings changed (spec_hash). Decided rows of the
+    other users are kept as they are; the post-hook removes rows whose entry or step vanished.
 -#}
 {%- set triggers = journey.trigger_configs() -%}
 {%- set settings = journey.trigger_settings() -%}
 {%- set suppressions_relation = journey.journey_var('journey__trigger_suppressions_relation') -%}
+{%- set incremental = journey.is_incremental_run() -%}
+{%- set spec_hash = local_md5(
+    tojson(triggers) ~ '|' ~ tojson(settings) ~ '|' ~ tojson(journey.trigger_channel_caps())
+    ~ '|' ~ tojson(journey.trigger_global_control()) ~ '|' ~ (suppressions_relation | string)
+) -%}
 {{ journey.trigger_warn_unmatched(triggers, ref('int_trigger_entries')) }}
 
 with entries as (
@@ -35,19 +58,6 @@ steps as (
 watermarks as (
 
     select * from {{ ref('int_trigger_load_watermarks') }}
-
-),
-
-events as (
-
-    select
-        event_name,
-        event_at,
-        user_id,
-        properties,
-        coalesce(loaded_at, event_at) as loaded_at
-    from {{ ref('fct_events') }}
-    where is_identified
 
 ),
 
@@ -102,6 +112,7 @@ candidates as (
         entries.entry_loaded_at,
         entries.match_value,
         entries.is_accepted_entry,
+        {{ journey.trigger_entry_fingerprint('entries') }} as entry_fingerprint,
         {{ journey.funnel_timestamp_add_seconds('entries.entered_at', 'steps.offset_seconds') }} as condition_true_at,
         steps.holdout_share,
         steps.holdout_salt,
@@ -152,7 +163,7 @@ window_closed as (
 
 ),
 
-decided as (
+decided_all as (
 
     select
         candidates.*,
@@ -166,6 +177,115 @@ decided as (
         on
             candidates.condition_true_at = window_closed.condition_true_at
             and window_closed.point_kind = 0
+
+),
+
+{% if incremental %}
+stored as (
+
+    select
+        fire_id,
+        user_id,
+        status,
+        skip_reason,
+        decided_at_load,
+        entry_fingerprint,
+        spec_hash,
+        processed_at
+    from {{ this }}
+
+),
+
+previous_run as (
+
+    select
+        max(processed_at) as processed_at,
+        max(case when spec_hash <> '{{ spec_hash }}' then 1 else 0 end) as is_spec_changed
+    from stored
+
+),
+
+affected_users as (
+
+    -- rows written since the previous run; every user when there is none or the spec changed
+    select fct_events.user_id
+    from {{ ref('fct_events') }} as fct_events
+    cross join previous_run
+    where
+        fct_events.is_identified
+        and (
+            previous_run.processed_at is null
+            or previous_run.is_spec_changed = 1
+            or fct_events.processed_at > previous_run.processed_at
+        )
+
+    union distinct
+
+    -- steps still pending, and users suppressed before or on a list now
+    select user_id
+    from stored
+    where status = 'pending' or skip_reason = 'suppressed'
+
+    union distinct
+
+    select user_id
+    from suppressions
+
+    union distinct
+
+    -- entries new or changed (state, payload, re-entry) and decision moments that moved
+    select decided_all.user_id
+    from decided_all
+    left join stored
+        on decided_all.fire_id = stored.fire_id
+    where
+        stored.fire_id is null
+        or stored.entry_fingerprint <> decided_all.entry_fingerprint
+        or (
+            coalesce(stored.decided_at_load, decided_all.decided_at_load) is not null
+            and (
+                stored.decided_at_load is null
+                or decided_all.decided_at_load is null
+                or stored.decided_at_load <> decided_all.decided_at_load
+            )
+        )
+
+    union distinct
+
+    -- entries that vanished (their rows go in the post-hook; the user's others are redone)
+    select stored.user_id
+    from stored
+    left join decided_all
+        on stored.fire_id = decided_all.fire_id
+    where decided_all.fire_id is null
+
+),
+{% endif %}
+
+decided as (
+
+    select *
+    from decided_all
+    {% if incremental -%}
+        where user_id in (select affected_users.user_id from affected_users)
+    {%- endif %}
+
+),
+
+events as (
+
+    select
+        event_name,
+        event_at,
+        user_id,
+        properties,
+        coalesce(loaded_at, event_at) as loaded_at
+    from {{ ref('fct_events') }}
+    where
+        is_identified
+        {% if incremental -%}
+            and user_id in (select affected_users.user_id from affected_users)
+        {%- endif %}
 
 ),
 
@@ -465,6 +585,7 @@ final as (
         cap_periods.time_zone,
         cap_periods.send_at,
         cap_periods.exited_at,
+        cap_periods.entry_fingerprint,
         case
             when cap_periods.reason_before_caps is not null then cap_periods.reason_before_caps
             when slot_reasons.is_sent then null
@@ -499,5 +620,8 @@ select
         when reason is null then 'fired'
         else 'skipped'
     end as status,
-    case when reason = 'pending' then null else reason end as skip_reason
+    case when reason = 'pending' then null else reason end as skip_reason,
+    entry_fingerprint,
+    cast('{{ spec_hash }}' as {{ dbt.type_string() }}) as spec_hash,
+    {{ journey.run_started_at_timestamp() }} as processed_at
 from final
