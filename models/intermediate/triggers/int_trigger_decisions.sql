@@ -1,4 +1,5 @@
 -- depends_on: {{ ref('journey_trigger_suppressions') }}
+-- depends_on: {{ ref('int_identity_pairs_daily') }}
 {{
     config(
         materialized='incremental',
@@ -27,10 +28,12 @@
 
     Incremental runs re-evaluate only affected users, all of their entries at once (caps,
     priority and re-entry compare a user's entries): users with fct_events rows written since
-    the previous run (processed_at), users with a pending step, users whose entries or decision
-    moments differ from the stored rows (new, changed or vanished entries, a state or payload
-    change, a watermark rewritten by a late load), users on or formerly on a suppression list;
-    every user when the trigger declaration or settings changed (spec_hash). Decided rows of the
+    the previous run (processed_at) and every user ever paired with a device among those rows;
+    users with a pending step whose window the watermark now closes; users with a decided step
+    whose closing load moved (a late load that rewrote the watermark history, found from the
+    load moment int_trigger_load_watermarks recomputed from); users whose entries are new,
+    changed (entry_fingerprint) or vanished; users on or formerly on a suppression list; every
+    user when the trigger declaration or settings changed (spec_hash). Decided rows of the
     other users are kept as they are; the post-hook removes rows whose entry or step vanished.
 -#}
 {%- set triggers = journey.trigger_configs() -%}
@@ -57,7 +60,12 @@ steps as (
 
 watermarks as (
 
-    select * from {{ ref('int_trigger_load_watermarks') }}
+    -- load moments where the watermark rises (a window ending in their range closes there)
+    select
+        loaded_at,
+        watermark_at
+    from {{ ref('int_trigger_load_watermarks') }}
+    where watermark_at > previous_watermark_at
 
 ),
 
@@ -129,54 +137,18 @@ candidates as (
 
 ),
 
-closing_points as (
+candidate_moments as (
 
-    -- window ends and watermark rises in one order; a window end sorts before an equal watermark
-    select
-        condition_true_at as point_at,
-        0 as point_kind,
-        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    -- every window end (the closings of all of them are cheap, and an estimate from the
+    -- affected users alone can be small enough for DuckDB to loop over every watermark row)
+    select distinct condition_true_at
     from candidates
-    group by condition_true_at
-
-    union all
-
-    select
-        watermark_at as point_at,
-        1 as point_kind,
-        loaded_at
-    from watermarks
 
 ),
 
-window_closed as (
+closings as (
 
-    -- the watermark only rises, so the first load whose watermark reaches T is the smallest
-    -- load time among the watermark rows at or after T
-    select
-        point_at as condition_true_at,
-        point_kind,
-        min(loaded_at) over (
-            order by point_at, point_kind rows between current row and unbounded following
-        ) as closed_at_load
-    from closing_points
-
-),
-
-decided_all as (
-
-    select
-        candidates.*,
-        case
-            when window_closed.closed_at_load is null then null
-            when window_closed.closed_at_load < candidates.entry_loaded_at then candidates.entry_loaded_at
-            else window_closed.closed_at_load
-        end as decided_at_load
-    from candidates
-    inner join window_closed
-        on
-            candidates.condition_true_at = window_closed.condition_true_at
-            and window_closed.point_kind = 0
+    {{ journey.trigger_window_closings('candidate_moments', 'watermarks') }}
 
 ),
 
@@ -188,6 +160,7 @@ stored as (
         user_id,
         status,
         skip_reason,
+        condition_true_at,
         decided_at_load,
         entry_fingerprint,
         spec_hash,
@@ -205,70 +178,143 @@ previous_run as (
 
 ),
 
-affected_users as (
+new_events as (
 
-    -- rows written since the previous run; every user when there is none or the spec changed
-    select fct_events.user_id
+    -- rows written since the previous run; every row when there is none or the spec changed
+    select
+        fct_events.user_id,
+        fct_events.anonymous_id,
+        fct_events.is_identified
     from {{ ref('fct_events') }} as fct_events
     cross join previous_run
     where
-        fct_events.is_identified
-        and (
-            previous_run.processed_at is null
-            or previous_run.is_spec_changed = 1
-            or fct_events.processed_at > previous_run.processed_at
-        )
+        previous_run.processed_at is null
+        or previous_run.is_spec_changed = 1
+        or fct_events.processed_at > previous_run.processed_at
 
-    union distinct
+),
 
-    -- steps still pending, and users suppressed before or on a list now
-    select user_id
+rewritten_watermarks as (
+
+    -- the earliest load moment the watermark runs since the previous run recomputed from
+    select min(written.recomputed_from_at) as loaded_at
+    from {{ ref('int_trigger_load_watermarks') }} as written
+    cross join previous_run
+    where written.processed_at > previous_run.processed_at
+
+),
+
+stored_closings as (
+
+    select
+        stored.user_id,
+        stored.decided_at_load as stored_decided_at_load,
+        candidates.entry_loaded_at,
+        closings.closed_at_load
     from stored
-    where status = 'pending' or skip_reason = 'suppressed'
+    cross join rewritten_watermarks
+    inner join candidates
+        on stored.fire_id = candidates.fire_id
+    inner join closings
+        on candidates.condition_true_at = closings.condition_true_at
+    -- stored steps decided at or after the point the watermark was recomputed from
+    where stored.decided_at_load >= rewritten_watermarks.loaded_at
+
+),
+
+affected_users as (
+
+    -- users with new rows
+    select user_id
+    from new_events
+    where is_identified
 
     union distinct
 
+    -- every user ever paired with a device that has new rows: a device that changes hands
+    -- moves its older rows to another user without writing them again
+    select pairs.user_id
+    from {{ ref('int_identity_pairs_daily') }} as pairs
+    where pairs.anonymous_id in (select new_events.anonymous_id from new_events)
+
+    union distinct
+
+    -- pending steps whose window the watermark now closes, and steps suppressed before
+    select stored.user_id
+    from stored
+    where
+        (
+            stored.status = 'pending'
+            and stored.condition_true_at <= (select max(watermarks.watermark_at) from watermarks)
+        )
+        or stored.skip_reason = 'suppressed'
+
+    union distinct
+
+    -- users on a suppression list now
     select user_id
     from suppressions
 
     union distinct
 
-    -- entries new or changed (state, payload, re-entry) and decision moments that moved
-    select decided_all.user_id
-    from decided_all
+    -- decided steps whose closing load moved (a late load rewrote the watermark history)
+    select user_id
+    from stored_closings
+    where
+        stored_closings.closed_at_load is null
+        or stored_decided_at_load <> case
+            when stored_closings.closed_at_load < stored_closings.entry_loaded_at
+                then stored_closings.entry_loaded_at
+            else stored_closings.closed_at_load
+        end
+
+    union distinct
+
+    -- entries new or changed (state, payload, re-entry verdict)
+    select candidates.user_id
+    from candidates
     left join stored
-        on decided_all.fire_id = stored.fire_id
+        on candidates.fire_id = stored.fire_id
     where
         stored.fire_id is null
-        or stored.entry_fingerprint <> decided_all.entry_fingerprint
-        or (
-            coalesce(stored.decided_at_load, decided_all.decided_at_load) is not null
-            and (
-                stored.decided_at_load is null
-                or decided_all.decided_at_load is null
-                or stored.decided_at_load <> decided_all.decided_at_load
-            )
-        )
+        or stored.entry_fingerprint <> candidates.entry_fingerprint
 
     union distinct
 
     -- entries that vanished (their rows go in the post-hook; the user's others are redone)
     select stored.user_id
     from stored
-    left join decided_all
-        on stored.fire_id = decided_all.fire_id
-    where decided_all.fire_id is null
+    left join candidates
+        on stored.fire_id = candidates.fire_id
+    where candidates.fire_id is null
 
 ),
 {% endif %}
 
-decided as (
+evaluated as (
 
     select *
-    from decided_all
-    {% if incremental -%}
-        where user_id in (select affected_users.user_id from affected_users)
+    from candidates
+    {%- if incremental %}
+    where user_id in (select affected_users.user_id from affected_users)
     {%- endif %}
+
+),
+
+
+decided as (
+
+    -- decided at the load that closes the window, not before the entry itself was loaded
+    select
+        evaluated.*,
+        case
+            when closings.closed_at_load is null then null
+            when closings.closed_at_load < evaluated.entry_loaded_at then evaluated.entry_loaded_at
+            else closings.closed_at_load
+        end as decided_at_load
+    from evaluated
+    inner join closings
+        on evaluated.condition_true_at = closings.condition_true_at
 
 ),
 

@@ -1,0 +1,15 @@
+{#-
+    Post-hook of int_trigger_load_watermarks: an incremental run rewrites every load moment from
+    the point it recomputed from (recomputed_from_at); stored load moments from that point that
+    it did not write again (their rows vanished) are deleted here.
+-#}
+{% macro trigger_delete_stale_watermarks(relation) -%}
+    delete from {{ relation }}
+    where
+        processed_at < {{ journey.run_started_at_timestamp() }}
+        and loaded_at >= (
+            select min(written.recomputed_from_at)
+            from {{ relation }} as written
+            where written.processed_at = {{ journey.run_started_at_timestamp() }}
+        )
+{%- endmacro %}
