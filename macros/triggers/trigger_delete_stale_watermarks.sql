@@ -1,7 +1,7 @@
 {#-
-    Post-hook of int_trigger_load_watermarks: an incremental run rewrites every load moment from
-    the point it recomputed from (recomputed_from_at); stored load moments from that point that
-    it did not write again (their rows vanished) are deleted here.
+    Post-hook of int_trigger_load_watermarks: an incremental run appends every load moment from
+    the point it recomputed from (recomputed_from_at); the rows stored earlier from that point
+    (the versions it replaces, and load moments whose rows vanished) are deleted here.
 -#}
 {% macro trigger_delete_stale_watermarks(relation) -%}
     delete from {{ relation }}

@@ -176,8 +176,8 @@ def test_project_compiles_for_bigquery_offline(capsys: pytest.CaptureFixture[str
     output = capsys.readouterr().out
     assert exit_code == 0, output
     assert "OK BigQuery offline compile" in output
-    # fct_events, fct_sessions, trigger decisions, audience changes
-    assert "4 incremental cost checks" in output
+    # fct_events, fct_sessions, trigger watermarks and decisions, audience changes
+    assert "5 incremental cost checks" in output
 
 
 # ---- incremental cost ----------------------------------------------------------------------

@@ -337,7 +337,9 @@ events as (
 
 exit_events as (
 
-    {% for t in triggers if t.exit %}
+    {%- set exit_selects = [] -%}
+    {%- for t in triggers if t.exit -%}
+        {%- set exit_select %}
     select
         {{ journey.funnel_literal(t.name) }} as trigger_name,
         {{ 'true' if t.exit.since == 'ever' else 'false' }} as is_exit_ever,
@@ -353,20 +355,17 @@ exit_events as (
     where event_name in (
         {%- for e in t.exit.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor -%}
     )
-        {% if not loop.last %}
-    union all
-        {% endif %}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as trigger_name,
-            cast(null as {{ dbt.type_boolean() }}) as is_exit_ever,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_timestamp() }}) as exit_at,
-            cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
-            cast(null as {{ dbt.type_string() }}) as match_value
-        from events
-        where false
-    {% endfor %}
+        {%- endset -%}
+        {%- do exit_selects.append(exit_select) -%}
+    {%- endfor %}
+    {{ journey.trigger_union_all(exit_selects, [
+        ('trigger_name', dbt.type_string()),
+        ('is_exit_ever', dbt.type_boolean()),
+        ('user_id', dbt.type_string()),
+        ('exit_at', dbt.type_timestamp()),
+        ('exit_loaded_at', dbt.type_timestamp()),
+        ('match_value', dbt.type_string()),
+    ], 'events') }}
 
 ),
 

@@ -2,8 +2,9 @@
     config(
         materialized='incremental',
         incremental_strategy=journey.incremental_strategy(),
-        unique_key='loaded_at',
         on_schema_change='fail',
+        partition_by=journey.day_partition('loaded_at', 'timestamp'),
+        cluster_by=['loaded_at'],
         post_hook=["{{ journey.trigger_delete_stale_watermarks(this) }}"],
     )
 }}
@@ -20,7 +21,8 @@
 
     Incremental runs recompute the load moments from the earliest load time among the fct_events
     rows written since the previous run (recomputed_from_at), continuing the running maximum of
-    the row before it, and replace those rows (the post-hook deletes load moments that vanished).
+    the row before it, and append them; the post-hook deletes the stored rows they replace and
+    load moments that vanished.
     Normally that is the tail of the table. Everything is recomputed when the allowed lateness
     changed or rows loaded before that point vanished (an erasure): the stored row counts
     (loaded_rows) no longer add up to fct_events.
@@ -32,10 +34,10 @@
 with events as (
 
     select
+        processed_at,
         coalesce(loaded_at, event_at) as loaded_at,
         -- a row stamped after its own load time (a clock running ahead) does not move it
-        case when loaded_at is null or event_at <= loaded_at then event_at end as event_at,
-        processed_at
+        case when loaded_at is null or event_at <= loaded_at then event_at end as event_at
     from {{ ref('fct_events') }}
 
 ),
@@ -43,7 +45,14 @@ with events as (
 {% if incremental %}
 stored as (
 
-    select * from {{ this }}
+    select
+        loaded_at,
+        watermark_at,
+        running_max_event_at,
+        loaded_rows,
+        lateness_seconds,
+        processed_at
+    from {{ this }}
 
 ),
 
