@@ -4,6 +4,10 @@
     (the versions it replaces, and load moments whose rows vanished) are deleted here.
 -#}
 {% macro trigger_delete_stale_watermarks(relation) -%}
+    {{ return(adapter.dispatch('trigger_delete_stale_watermarks', 'journey')(relation)) }}
+{%- endmacro %}
+
+{% macro default__trigger_delete_stale_watermarks(relation) -%}
     delete from {{ relation }}
     where
         processed_at < {{ journey.run_started_at_timestamp() }}
@@ -12,4 +16,8 @@
             from {{ relation }} as written
             where written.processed_at = {{ journey.run_started_at_timestamp() }}
         )
+{%- endmacro %}
+
+{#- Spark builds full refreshes only (no delete on plain Parquet): nothing to repair there. -#}
+{% macro spark__trigger_delete_stale_watermarks(relation) -%}
 {%- endmacro %}

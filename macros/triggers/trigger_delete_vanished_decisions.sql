@@ -4,6 +4,10 @@
     are deleted here; afterwards the table holds exactly the fire ids of entries x steps.
 -#}
 {% macro trigger_delete_vanished_decisions(relation) -%}
+    {{ return(adapter.dispatch('trigger_delete_vanished_decisions', 'journey')(relation)) }}
+{%- endmacro %}
+
+{% macro default__trigger_delete_vanished_decisions(relation) -%}
     delete from {{ relation }}
     where fire_id not in (
         select
@@ -14,4 +18,8 @@
         inner join {{ ref('dim_trigger_steps') }} as steps
             on entries.trigger_name = steps.trigger_name
     )
+{%- endmacro %}
+
+{#- Spark builds full refreshes only (no delete on plain Parquet): nothing to repair there. -#}
+{% macro spark__trigger_delete_vanished_decisions(relation) -%}
 {%- endmacro %}
