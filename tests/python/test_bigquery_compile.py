@@ -176,7 +176,8 @@ def test_project_compiles_for_bigquery_offline(capsys: pytest.CaptureFixture[str
     output = capsys.readouterr().out
     assert exit_code == 0, output
     assert "OK BigQuery offline compile" in output
-    assert "3 incremental cost checks" in output  # fct_events, fct_sessions, audience changes
+    # fct_events, fct_sessions, trigger watermarks and decisions, audience changes
+    assert "5 incremental cost checks" in output
 
 
 # ---- incremental cost ----------------------------------------------------------------------

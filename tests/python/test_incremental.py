@@ -15,7 +15,8 @@ from dbt_harness import DbtProject, compare_tables
 
 # processed_at: when a row was written; run_id/found_at of trigger fires and skips: the run that
 # first found the row (an hourly schedule finds a fire earlier than one full refresh does)
-TECHNICAL_COLUMNS = ("processed_at", "run_id", "found_at")
+# recomputed_from_at: the load moment the run that wrote a trigger watermark row recomputed from
+TECHNICAL_COLUMNS = ("processed_at", "run_id", "found_at", "recomputed_from_at")
 # a log of the runs themselves (the audience delta each run sent), not a function of the data:
 # tests/python/test_triggers.py replays it against the audiences instead
 RUN_LOGS = ("fct_trigger_audience_changes",)

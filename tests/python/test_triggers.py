@@ -36,7 +36,9 @@ TRIGGER_TABLES = (
     "fct_trigger_outcomes",
     "fct_trigger_audiences",
 )
-RUN_COLUMNS = ("run_id", "found_at")
+# the load watermarks are compared too (their rows carry no user)
+COMPARED_TABLES = (*TRIGGER_TABLES, "int_trigger_load_watermarks")
+RUN_COLUMNS = ("run_id", "found_at", "processed_at", "recomputed_from_at")
 # load-time cut-offs of the five steps
 CUTOFFS = (
     "2026-03-03 00:00:00",  # the cart windows (closing 03-03 10:00) are open: pending
@@ -45,6 +47,21 @@ CUTOFFS = (
     "2026-03-06 00:00:00",  # ck's order (event 03-02 20:00) arrives on 03-05: too late
     "2026-04-01 00:00:00",  # everything else, in one catch-up
 )
+# a row without a load time (it counts as loaded at its event time) that arrives with the
+# catch-up: it raises the watermark at 03-05 12:00:30, so the windows ending in
+# (03-05 11:00, 12:00:30] that the 12:01 load closed in step 4 close earlier; the decisions
+# stored by step 4 must move with it (nothing else changes: no exit, cap or time zone moves)
+LATE_UNSTAMPED = {
+    "event_id": "zz-late-1",
+    "event_name": "page_viewed",
+    "event_timestamp": "2026-03-05 12:00:30",
+    "user_id": "zz_late",
+    "properties": "{}",
+    "revenue": "",
+    "currency": "",
+    "loaded_at": None,
+}
+LATE_UNSTAMPED_STEP = 4
 
 
 def decisions(project: DbtProject, table: str, columns: str) -> set[tuple[Any, ...]]:
@@ -66,12 +83,14 @@ def cadence(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
     for index, cutoff in enumerate(CUTOFFS):
         batch = [r for r in rows if previous < r["loaded_at"] <= cutoff]
+        if index == LATE_UNSTAMPED_STEP:
+            batch.append(LATE_UNSTAMPED)
         fx.write_batch(batch, live / f"batch-{index}.parquet")
         previous = cutoff
         stepwise.run("run", *SELECTION)
         full.run("run", "--full-refresh", *SELECTION)
         differences = {}
-        for table in TRIGGER_TABLES:
+        for table in COMPARED_TABLES:
             only_full, only_stepwise = compare_tables(full, stepwise, table, RUN_COLUMNS)
             if only_full or only_stepwise:
                 differences[table] = (only_full, only_stepwise)
@@ -86,6 +105,11 @@ def cadence(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                     stepwise,
                     "int_trigger_decisions",
                     "user_id, entry_event_id, step_name, status",
+                ),
+                "moments": decisions(
+                    stepwise,
+                    "int_trigger_decisions",
+                    "user_id, step_name, strftime(decided_at_load, '%Y-%m-%d %H:%M:%S')",
                 ),
                 "differences": differences,
             }
@@ -120,6 +144,30 @@ def test_late_conversion_before_the_decision_cancels_and_after_it_does_not(
         assert {run for fid, run in step["run_ids"] if fid == ck_fire} == found_by
     # and a run after the late event still does not exit it
     assert not any(u == "ck" for u, _, _ in steps[-1]["skips"])
+
+
+def test_the_watermark_closes_windows_of_users_without_new_rows(
+    cadence: dict[str, Any],
+) -> None:
+    """ca's cart window (closing 03-03 10:00) is decided in step 3, whose batch holds no row of
+    ca: only the clock's loads move the watermark past it."""
+    steps = cadence["steps"]
+    step_three = [r for r in fx.events() if CUTOFFS[1] < r["loaded_at"] <= CUTOFFS[2]]
+    assert step_three and not [r for r in step_three if r["user_id"] == "ca"]
+    assert ("ca", "ca-1", "email", "pending") in steps[1]["pending"]
+    assert ("ca", "ca-1", "email", "fired") in steps[2]["pending"]
+    assert ("ca", "email", "2026-03-03 10:01:00") in steps[2]["moments"]
+
+
+def test_a_late_unstamped_row_moves_stored_decision_moments(cadence: dict[str, Any]) -> None:
+    """Step 4 decided the windows ending at 03-05 12:00 at the 12:01 load; the catch-up brings a
+    row without load time at 12:00:30 (loaded then), which closes them at 12:00:30 instead."""
+    steps = cadence["steps"]
+    for user, step in (("ta", "case_study"), ("tb", "case_study"), ("ka", "offer")):
+        assert (user, step, "2026-03-05 12:01:00") in steps[3]["moments"]
+        assert (user, step, "2026-03-05 12:00:30") in steps[4]["moments"]
+    # a window ending before the rewritten range keeps its moment
+    assert ("sa", "email", "2026-03-02 11:01:00") in steps[4]["moments"]
 
 
 def test_fires_exactly(cadence: dict[str, Any]) -> None:
@@ -357,6 +405,12 @@ def test_erased_user_leaves_every_trigger_table(cadence: dict[str, Any]) -> None
     project.run("run", "--full-refresh", *SELECTION, vars={"journey__erasure_relation": relation})
     for table in TRIGGER_TABLES[1:]:
         assert project.query(f"select count(*) from {table} where user_id = 'ca'") == [(0,)]
+    # an incremental run with the request equals it: ca's rows go, and the watermark is
+    # recomputed (rows loaded before the run's new ones vanished)
+    stepwise: DbtProject = cadence["stepwise"]
+    stepwise.run("run", *SELECTION, vars={"journey__erasure_relation": relation})
+    for table in COMPARED_TABLES:
+        assert compare_tables(project, stepwise, table, RUN_COLUMNS) == (0, 0), table
     after = decisions(project, "fct_trigger_fires", "fire_id")
     assert before - after == {(fx.fire_id("cart_abandoned_high_value", "email", "ca", "ca-1"),)}
     assert after <= before

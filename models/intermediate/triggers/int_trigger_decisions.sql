@@ -1,5 +1,16 @@
 -- depends_on: {{ ref('journey_trigger_suppressions') }}
-{{ config(materialized='table') }}
+-- depends_on: {{ ref('int_identity_pairs_daily') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=journey.incremental_strategy(),
+        unique_key='fire_id',
+        on_schema_change='fail',
+        partition_by=journey.day_partition('condition_true_at', 'timestamp'),
+        cluster_by=['trigger_name', 'user_id'],
+        post_hook=["{{ journey.trigger_delete_vanished_decisions(this) }}"],
+    )
+}}
 
 {#-
     Every step of every trigger entry, and what became of it (docs: triggers_semantics).
@@ -14,10 +25,25 @@
     declared drop), and the channel's frequency cap per local day or ISO week, for which the
     steps compete by decision moment, then priority (capped, or lower_priority when a step of
     higher priority decided at the same load took the slot).
+
+    Incremental runs re-evaluate only affected users, all of their entries at once (caps,
+    priority and re-entry compare a user's entries): users with fct_events rows written since
+    the previous run (processed_at) and every user ever paired with a device among those rows;
+    users with a pending step whose window the watermark now closes; users with a decided step
+    whose closing load moved (a late load that rewrote the watermark history, found from the
+    load moment int_trigger_load_watermarks recomputed from); users whose entries are new,
+    changed (entry_fingerprint) or vanished; users on or formerly on a suppression list; every
+    user when the trigger declaration or settings changed (spec_hash). Decided rows of the
+    other users are kept as they are; the post-hook removes rows whose entry or step vanished.
 -#}
 {%- set triggers = journey.trigger_configs() -%}
 {%- set settings = journey.trigger_settings() -%}
 {%- set suppressions_relation = journey.journey_var('journey__trigger_suppressions_relation') -%}
+{%- set incremental = journey.is_incremental_run() -%}
+{%- set spec_hash = local_md5(
+    tojson(triggers) ~ '|' ~ tojson(settings) ~ '|' ~ tojson(journey.trigger_channel_caps())
+    ~ '|' ~ tojson(journey.trigger_global_control()) ~ '|' ~ (suppressions_relation | string)
+) -%}
 {{ journey.trigger_warn_unmatched(triggers, ref('int_trigger_entries')) }}
 
 with entries as (
@@ -34,20 +60,12 @@ steps as (
 
 watermarks as (
 
-    select * from {{ ref('int_trigger_load_watermarks') }}
-
-),
-
-events as (
-
+    -- load moments where the watermark rises (a window ending in their range closes there)
     select
-        event_name,
-        event_at,
-        user_id,
-        properties,
-        coalesce(loaded_at, event_at) as loaded_at
-    from {{ ref('fct_events') }}
-    where is_identified
+        loaded_at,
+        watermark_at
+    from {{ ref('int_trigger_load_watermarks') }}
+    where watermark_at > previous_watermark_at
 
 ),
 
@@ -102,6 +120,7 @@ candidates as (
         entries.entry_loaded_at,
         entries.match_value,
         entries.is_accepted_entry,
+        {{ journey.trigger_entry_fingerprint('entries') }} as entry_fingerprint,
         {{ journey.funnel_timestamp_add_seconds('entries.entered_at', 'steps.offset_seconds') }} as condition_true_at,
         steps.holdout_share,
         steps.holdout_salt,
@@ -118,60 +137,209 @@ candidates as (
 
 ),
 
-closing_points as (
+candidate_moments as (
 
-    -- window ends and watermark rises in one order; a window end sorts before an equal watermark
-    select
-        condition_true_at as point_at,
-        0 as point_kind,
-        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    -- every window end (the closings of all of them are cheap, and an estimate from the
+    -- affected users alone can be small enough for DuckDB to loop over every watermark row)
+    select distinct condition_true_at
     from candidates
-    group by condition_true_at
-
-    union all
-
-    select
-        watermark_at as point_at,
-        1 as point_kind,
-        loaded_at
-    from watermarks
 
 ),
 
-window_closed as (
+closings as (
 
-    -- the watermark only rises, so the first load whose watermark reaches T is the smallest
-    -- load time among the watermark rows at or after T
-    select
-        point_at as condition_true_at,
-        point_kind,
-        min(loaded_at) over (
-            order by point_at, point_kind rows between current row and unbounded following
-        ) as closed_at_load
-    from closing_points
+    {{ journey.trigger_window_closings('candidate_moments', 'watermarks') }}
 
 ),
+
+{% if incremental %}
+stored as (
+
+    select
+        fire_id,
+        user_id,
+        status,
+        skip_reason,
+        condition_true_at,
+        decided_at_load,
+        entry_fingerprint,
+        spec_hash,
+        processed_at
+    from {{ this }}
+
+),
+
+previous_run as (
+
+    select
+        max(processed_at) as processed_at,
+        max(case when spec_hash <> '{{ spec_hash }}' then 1 else 0 end) as is_spec_changed
+    from stored
+
+),
+
+new_events as (
+
+    -- rows written since the previous run; every row when there is none or the spec changed
+    select
+        fct_events.user_id,
+        fct_events.anonymous_id,
+        fct_events.is_identified
+    from {{ ref('fct_events') }} as fct_events
+    cross join previous_run
+    where
+        previous_run.processed_at is null
+        or previous_run.is_spec_changed = 1
+        or fct_events.processed_at > previous_run.processed_at
+
+),
+
+rewritten_watermarks as (
+
+    -- the earliest load moment the watermark runs since the previous run recomputed from
+    select min(written.recomputed_from_at) as loaded_at
+    from {{ ref('int_trigger_load_watermarks') }} as written
+    cross join previous_run
+    where written.processed_at > previous_run.processed_at
+
+),
+
+stored_closings as (
+
+    select
+        stored.user_id,
+        stored.decided_at_load as stored_decided_at_load,
+        candidates.entry_loaded_at,
+        closings.closed_at_load
+    from stored
+    cross join rewritten_watermarks
+    inner join candidates
+        on stored.fire_id = candidates.fire_id
+    inner join closings
+        on candidates.condition_true_at = closings.condition_true_at
+    -- stored steps decided at or after the point the watermark was recomputed from
+    where stored.decided_at_load >= rewritten_watermarks.loaded_at
+
+),
+
+affected_users as (
+
+    -- users with new rows
+    select user_id
+    from new_events
+    where is_identified
+
+    union distinct
+
+    -- every user ever paired with a device that has new rows: a device that changes hands
+    -- moves its older rows to another user without writing them again
+    select pairs.user_id
+    from {{ ref('int_identity_pairs_daily') }} as pairs
+    where pairs.anonymous_id in (select new_events.anonymous_id from new_events)
+
+    union distinct
+
+    -- pending steps whose window the watermark now closes, and steps suppressed before
+    select stored.user_id
+    from stored
+    where
+        (
+            stored.status = 'pending'
+            and stored.condition_true_at <= (select max(watermarks.watermark_at) from watermarks)
+        )
+        or stored.skip_reason = 'suppressed'
+
+    union distinct
+
+    -- users on a suppression list now
+    select user_id
+    from suppressions
+
+    union distinct
+
+    -- decided steps whose closing load moved (a late load rewrote the watermark history)
+    select user_id
+    from stored_closings
+    where
+        stored_closings.closed_at_load is null
+        or stored_decided_at_load <> case
+            when stored_closings.closed_at_load < stored_closings.entry_loaded_at
+                then stored_closings.entry_loaded_at
+            else stored_closings.closed_at_load
+        end
+
+    union distinct
+
+    -- entries new or changed (state, payload, re-entry verdict)
+    select candidates.user_id
+    from candidates
+    left join stored
+        on candidates.fire_id = stored.fire_id
+    where
+        stored.fire_id is null
+        or stored.entry_fingerprint <> candidates.entry_fingerprint
+
+    union distinct
+
+    -- entries that vanished (their rows go in the post-hook; the user's others are redone)
+    select stored.user_id
+    from stored
+    left join candidates
+        on stored.fire_id = candidates.fire_id
+    where candidates.fire_id is null
+
+),
+{% endif %}
+
+evaluated as (
+
+    select *
+    from candidates
+    {%- if incremental %}
+    where user_id in (select affected_users.user_id from affected_users)
+    {%- endif %}
+
+),
+
 
 decided as (
 
+    -- decided at the load that closes the window, not before the entry itself was loaded
     select
-        candidates.*,
+        evaluated.*,
         case
-            when window_closed.closed_at_load is null then null
-            when window_closed.closed_at_load < candidates.entry_loaded_at then candidates.entry_loaded_at
-            else window_closed.closed_at_load
+            when closings.closed_at_load is null then null
+            when closings.closed_at_load < evaluated.entry_loaded_at then evaluated.entry_loaded_at
+            else closings.closed_at_load
         end as decided_at_load
-    from candidates
-    inner join window_closed
-        on
-            candidates.condition_true_at = window_closed.condition_true_at
-            and window_closed.point_kind = 0
+    from evaluated
+    inner join closings
+        on evaluated.condition_true_at = closings.condition_true_at
+
+),
+
+events as (
+
+    select
+        event_name,
+        event_at,
+        user_id,
+        properties,
+        coalesce(loaded_at, event_at) as loaded_at
+    from {{ ref('fct_events') }}
+    where
+        is_identified
+        {% if incremental -%}
+            and user_id in (select affected_users.user_id from affected_users)
+        {%- endif %}
 
 ),
 
 exit_events as (
 
-    {% for t in triggers if t.exit %}
+    {%- set exit_selects = [] -%}
+    {%- for t in triggers if t.exit -%}
+        {%- set exit_select %}
     select
         {{ journey.funnel_literal(t.name) }} as trigger_name,
         {{ 'true' if t.exit.since == 'ever' else 'false' }} as is_exit_ever,
@@ -187,20 +355,17 @@ exit_events as (
     where event_name in (
         {%- for e in t.exit.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor -%}
     )
-        {% if not loop.last %}
-    union all
-        {% endif %}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as trigger_name,
-            cast(null as {{ dbt.type_boolean() }}) as is_exit_ever,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_timestamp() }}) as exit_at,
-            cast(null as {{ dbt.type_timestamp() }}) as exit_loaded_at,
-            cast(null as {{ dbt.type_string() }}) as match_value
-        from events
-        where false
-    {% endfor %}
+        {%- endset -%}
+        {%- do exit_selects.append(exit_select) -%}
+    {%- endfor %}
+    {{ journey.trigger_union_all(exit_selects, [
+        ('trigger_name', dbt.type_string()),
+        ('is_exit_ever', dbt.type_boolean()),
+        ('user_id', dbt.type_string()),
+        ('exit_at', dbt.type_timestamp()),
+        ('exit_loaded_at', dbt.type_timestamp()),
+        ('match_value', dbt.type_string()),
+    ], 'events') }}
 
 ),
 
@@ -465,6 +630,7 @@ final as (
         cap_periods.time_zone,
         cap_periods.send_at,
         cap_periods.exited_at,
+        cap_periods.entry_fingerprint,
         case
             when cap_periods.reason_before_caps is not null then cap_periods.reason_before_caps
             when slot_reasons.is_sent then null
@@ -499,5 +665,8 @@ select
         when reason is null then 'fired'
         else 'skipped'
     end as status,
-    case when reason = 'pending' then null else reason end as skip_reason
+    case when reason = 'pending' then null else reason end as skip_reason,
+    entry_fingerprint,
+    cast('{{ spec_hash }}' as {{ dbt.type_string() }}) as spec_hash,
+    {{ journey.run_started_at_timestamp() }} as processed_at
 from final

@@ -31,6 +31,7 @@ with recursive events as (
 
 matched as (
 
+    {%- set entry_selects = [] -%}
     {% for t in triggers %}
         {%- set state = t.entry.state -%}
         {%- set lookups = [] -%}
@@ -58,6 +59,7 @@ matched as (
                 )) -%}
             {%- endfor -%}
         {%- endfor %}
+        {%- set entry_select %}
     select
         trigger_name,
         reentry_seconds,
@@ -114,22 +116,19 @@ matched as (
         where {{ journey.funnel_condition_sql(t.entry, 'events') }}
     ) as entries_of_trigger
     where state_rank = 1
-        {% if not loop.last %}
-    union all
-        {% endif %}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as trigger_name,
-            cast(null as {{ dbt.type_bigint() }}) as reentry_seconds,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_string() }}) as entry_event_id,
-            cast(null as {{ dbt.type_timestamp() }}) as entered_at,
-            cast(null as {{ dbt.type_timestamp() }}) as entry_loaded_at,
-            cast(null as {{ dbt.type_string() }}) as match_value,
-            cast(null as {{ dbt.type_string() }}) as payload_values
-        from events
-        where false
-    {% endfor %}
+        {%- endset -%}
+        {%- do entry_selects.append(entry_select) -%}
+    {%- endfor %}
+    {{ journey.trigger_union_all(entry_selects, [
+        ('trigger_name', dbt.type_string()),
+        ('reentry_seconds', dbt.type_bigint()),
+        ('user_id', dbt.type_string()),
+        ('entry_event_id', dbt.type_string()),
+        ('entered_at', dbt.type_timestamp()),
+        ('entry_loaded_at', dbt.type_timestamp()),
+        ('match_value', dbt.type_string()),
+        ('payload_values', dbt.type_string()),
+    ], 'events') }}
 
 ),
 

@@ -55,7 +55,9 @@ events as (
 
 goal_events as (
 
-    {% for t in triggers if t.goal %}
+    {%- set goal_selects = [] -%}
+    {%- for t in triggers if t.goal -%}
+        {%- set goal_select %}
     select
         {{ journey.funnel_literal(t.name) }} as trigger_name,
         user_id,
@@ -63,18 +65,15 @@ goal_events as (
         converted_revenue
     from events
     where event_name in ({% for e in t.goal.events %}{{ journey.funnel_literal(e) }}{% if not loop.last %}, {% endif %}{% endfor %})
-        {% if not loop.last %}
-    union all
-        {% endif %}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as trigger_name,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_timestamp() }}) as event_at,
-            cast(null as {{ dbt.type_numeric() }}) as converted_revenue
-        from events
-        where false
-    {% endfor %}
+        {%- endset -%}
+        {%- do goal_selects.append(goal_select) -%}
+    {%- endfor %}
+    {{ journey.trigger_union_all(goal_selects, [
+        ('trigger_name', dbt.type_string()),
+        ('user_id', dbt.type_string()),
+        ('event_at', dbt.type_timestamp()),
+        ('converted_revenue', dbt.type_numeric()),
+    ], 'events') }}
 
 ),
 
