@@ -44,8 +44,9 @@ def broker():
         yield b
 
 
-def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int | None = None):
-    cmd = [
+def processor_command(bootstrap: str, prefix: str, state_dir: Path, *options: str) -> list[str]:
+    """The processor's command line on the test broker, with the sample taxonomy's extra events."""
+    return [
         sys.executable,
         str(ROOT / "scripts" / "stream_process.py"),
         "--bootstrap",
@@ -58,6 +59,14 @@ def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int
         f"{prefix}group",
         "--state-dir",
         str(state_dir),
+        *options,
+        "--extra-events",
+        ",".join(TAXONOMY_EXTRA),
+    ]
+
+
+def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int | None = None):
+    options = [
         "--partitions",
         str(PARTITIONS),
         "--idle-exit-s",
@@ -65,11 +74,10 @@ def run_processor(bootstrap: str, prefix: str, state_dir: Path, crash_after: int
         "--commit-interval-s",
         "0.3",
         "--test-broker",
-        "--extra-events",
-        ",".join(TAXONOMY_EXTRA),
     ]
     if crash_after is not None:
-        cmd += ["--crash-after", str(crash_after)]
+        options += ["--crash-after", str(crash_after)]
+    cmd = processor_command(bootstrap, prefix, state_dir, *options)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
@@ -251,26 +259,15 @@ def test_wall_clock_ticks_close_a_quiet_partitions_window(broker, tmp_path, tick
     prefix = f"tick{ticks_ms}."
     topics = Topics.with_prefix(prefix)
     create_topics(broker.bootstrap, topics.all(), PARTITIONS)
-    cmd = [
-        sys.executable,
-        str(ROOT / "scripts" / "stream_process.py"),
-        "--bootstrap",
+    cmd = processor_command(
         broker.bootstrap,
-        "--spec",
-        str(SPEC_PATH),
-        "--topic-prefix",
         prefix,
-        "--group",
-        f"{prefix}group",
-        "--state-dir",
-        str(tmp_path / "state"),
+        tmp_path / "state",
         "--allowed-lateness-s",
         "1",
         "--wall-clock-ticks-ms",
         str(ticks_ms),
-        "--extra-events",
-        ",".join(TAXONOMY_EXTRA),
-    ]
+    )
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         from confluent_kafka import Producer
