@@ -19,11 +19,14 @@
     not move the watermark, so it cannot close windows early; a row without loaded_at counts as
     loaded at its event time.
 
-    Incremental runs recompute the load moments from the earliest load time among the fct_events
-    rows written since the previous run (recomputed_from_at), continuing the running maximum of
-    the row before it, and append them; the post-hook deletes the stored rows they replace and
-    load moments that vanished.
-    Normally that is the tail of the table. Everything is recomputed when the allowed lateness
+    Incremental runs recompute the load moments from the earliest one that changed
+    (recomputed_from_at): among the load moments of the fct_events rows written since the
+    previous run, the first whose row count or latest event time (load_max_event_at) differs
+    from its stored row, or that is new. Rows written again with their load and event times
+    unchanged (a device re-sessionised or re-stitched by a late identify) move no watermark and
+    recompute nothing. The run continues the running maximum of the row before that point and
+    appends the recomputed rows; the post-hook deletes the stored rows they replace and load
+    moments that vanished. Normally that is the tail of the table. Everything is recomputed when the allowed lateness
     changed or rows loaded before that point vanished (an erasure): the stored row counts
     (loaded_rows) no longer add up to fct_events.
 -#}
@@ -49,6 +52,7 @@ stored as (
         loaded_at,
         watermark_at,
         running_max_event_at,
+        load_max_event_at,
         loaded_rows,
         lateness_seconds,
         processed_at
@@ -65,13 +69,44 @@ previous_run as (
 
 ),
 
-first_new_load as (
+written_loads as (
 
-    -- the earliest load moment among the rows written since the previous run
-    select min(events.loaded_at) as loaded_at
+    -- the load moments of the rows written since the previous run (new rows, and older rows
+    -- that fct_events wrote again: re-sessionised or re-stitched, their load time kept)
+    select distinct events.loaded_at
     from events
     cross join previous_run
     where previous_run.processed_at is null or events.processed_at > previous_run.processed_at
+
+),
+
+written_load_totals as (
+
+    -- every row of those load moments now, written this run or not
+    select
+        events.loaded_at,
+        max(events.event_at) as load_max_event_at,
+        count(*) as loaded_rows
+    from events
+    inner join written_loads
+        on events.loaded_at = written_loads.loaded_at
+    group by events.loaded_at
+
+),
+
+first_new_load as (
+
+    -- the earliest of those load moments whose rows differ from what the stored row counted
+    -- (a new moment, more or fewer rows, another latest event time); a row written again with
+    -- its load and event times unchanged moves no watermark, so it recomputes nothing
+    select min(written_load_totals.loaded_at) as loaded_at
+    from written_load_totals
+    left join stored
+        on written_load_totals.loaded_at = stored.loaded_at
+    where
+        stored.loaded_at is null
+        or stored.loaded_rows <> written_load_totals.loaded_rows
+        or stored.load_max_event_at is distinct from written_load_totals.load_max_event_at
 
 ),
 
@@ -142,6 +177,7 @@ running as (
     select
         loaded_at,
         loaded_rows,
+        max_event_at as load_max_event_at,
         max(max_event_at) over (
             order by loaded_at rows between unbounded preceding and current row
         ) as max_event_at
@@ -154,6 +190,7 @@ continued as (
     select
         running.loaded_at,
         running.loaded_rows,
+        running.load_max_event_at,
         {% if incremental -%}
             -- continued from the last stored moment before the recomputed ones
             greatest(
@@ -175,6 +212,7 @@ watermarked as (
     select
         loaded_at,
         loaded_rows,
+        load_max_event_at,
         running_max_event_at,
         {{ journey.funnel_timestamp_add_seconds('running_max_event_at', -lateness_seconds) }} as watermark_at
     from continued
@@ -193,6 +231,7 @@ select
         {{ beginning }}
     ) as previous_watermark_at,
     watermarked.running_max_event_at,
+    watermarked.load_max_event_at,
     watermarked.loaded_rows,
     cast({{ lateness_seconds }} as {{ dbt.type_bigint() }}) as lateness_seconds,
     {% if incremental -%}
