@@ -82,6 +82,7 @@ def cadence(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     previous = ""
     steps: list[dict[str, Any]] = []
     for index, cutoff in enumerate(CUTOFFS):
+        earlier_cutoff = previous
         batch = [r for r in rows if previous < r["loaded_at"] <= cutoff]
         if index == LATE_UNSTAMPED_STEP:
             batch.append(LATE_UNSTAMPED)
@@ -112,6 +113,18 @@ def cadence(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                     "user_id, step_name, strftime(decided_at_load, '%Y-%m-%d %H:%M:%S')",
                 ),
                 "differences": differences,
+                # where this run's watermark rows were recomputed from, and how many fct_events
+                # rows loaded before the previous cut-off this run wrote again
+                "recomputed_from": stepwise.query(
+                    "select strftime(min(recomputed_from_at), '%Y-%m-%d %H:%M:%S') "
+                    "from int_trigger_load_watermarks where processed_at = "
+                    "(select max(processed_at) from int_trigger_load_watermarks)"
+                )[0][0],
+                "rewritten_old_rows": stepwise.query(
+                    "select count(*) from fct_events where processed_at = "
+                    "(select max(processed_at) from fct_events) "
+                    f"and loaded_at <= '{earlier_cutoff or '0001-01-01'}'"
+                )[0][0],
             }
         )
     return {"steps": steps, "stepwise": stepwise, "full": full, "root": root}
@@ -168,6 +181,19 @@ def test_a_late_unstamped_row_moves_stored_decision_moments(cadence: dict[str, A
         assert (user, step, "2026-03-05 12:00:30") in steps[4]["moments"]
     # a window ending before the rewritten range keeps its moment
     assert ("sa", "email", "2026-03-02 11:01:00") in steps[4]["moments"]
+
+
+def test_rows_written_again_recompute_no_watermark(cadence: dict[str, Any]) -> None:
+    """Steps 2 and 4 make fct_events write older rows again (devices re-sessionised or
+    re-stitched: their load and event times unchanged); the watermark rows are recomputed from
+    the step's first new load moment, not from those rows' old loads. Step 5's row without a
+    load time (03-05 12:00:30, before step 4's cut-off) is a real change: recomputed from it."""
+    steps = cadence["steps"]
+    assert steps[0]["recomputed_from"] == "0001-01-01 00:00:00"  # the first build: everything
+    for index in (1, 3):
+        assert steps[index]["rewritten_old_rows"] > 0
+        assert steps[index]["recomputed_from"] > CUTOFFS[index - 1]
+    assert steps[4]["recomputed_from"] == "2026-03-05 12:00:30"
 
 
 def test_fires_exactly(cadence: dict[str, Any]) -> None:
