@@ -7,11 +7,12 @@
     Cost: one pass over fct_events, kept to the assigned units and the metric events; one join
     of every experiment's units with those events (inside each experiment's longest CUPED
     lookback and longest window, a range condition of the join); one aggregate per unit and
-    experiment (grouped on a compact
-    integer unit key, not the experiment, user and variant strings) that measures every
-    distinct metric component once (components shared by experiments or metrics are computed
-    once); then each unit's row per metric picks its components (an equi-join on the
-    experiment, no per-metric scan).
+    experiment (grouped on a compact integer unit key, not the experiment, user and variant
+    strings) that measures every distinct metric component once (components shared by
+    experiments or metrics are computed once; distinct sessions and active days without
+    count(distinct) where experiment_metric_aggregate can: the columns event_index,
+    session_start_seconds and day_offset serve it); then each unit's row per metric picks its
+    components (an equi-join on the experiment, no per-metric scan).
 -#}
 {#- experiments without metrics have nothing to measure here -#}
 {%- set experiments = journey.experiment_configs() | selectattr('metric_list') | list -%}
@@ -22,6 +23,9 @@
 {%- set event_names = [] -%}
 {%- set any_event = [] -%}
 {%- set uses_properties = [] -%}
+{#- columns only the cheap distinct counts read (experiment_metric_aggregate) -#}
+{%- set uses_session_starts = [] -%}
+{%- set uses_day_offsets = [] -%}
 {%- for e in experiments -%}
     {%- for m in e.metric_list -%}
         {%- for c in [m.y, m.x if m.x is not none else m.cuped] if c is not none -%}
@@ -39,6 +43,10 @@
             {%- endif -%}
             {%- if c.agg == 'sum' and c.value != 'revenue' -%}
                 {%- do uses_properties.append(true) -%}
+            {%- elif c.agg == 'sessions' and not c.events -%}
+                {%- do uses_session_starts.append(true) -%}
+            {%- elif c.agg == 'active_days' -%}
+                {%- do uses_day_offsets.append(true) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -88,6 +96,7 @@ with assignments as (
             assignments.user_id,
             assignments.variant,
             assignments.exposed_at,
+            cast(assignments.exposed_at as date) as exposure_date,
             experiment_ranges.lookback_seconds,
             experiment_ranges.horizon_seconds,
             {{ journey.timestamp_add('second', '-experiment_ranges.lookback_seconds', 'assignments.exposed_at') }}
@@ -113,6 +122,9 @@ with assignments as (
             event_at,
             event_date,
             session_id,
+            -- the session's first event and start: distinct sessions counted without a distinct
+            event_index,
+            session_started_at,
             revenue,
             {{ 'properties' if uses_properties else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as properties
         from {{ ref('fct_events') }}
@@ -135,8 +147,21 @@ with assignments as (
             metric_events.event_name,
             metric_events.event_date,
             metric_events.session_id,
+            metric_events.event_index,
             metric_events.revenue,
             metric_events.properties,
+            {%- if uses_session_starts %}
+                {{ journey.seconds_between('units.exposed_at', 'metric_events.session_started_at') }}
+                    as session_start_seconds,
+            {%- else %}
+                cast(null as {{ double }}) as session_start_seconds,
+            {%- endif %}
+            -- UTC days from the exposure's date: distinct active days counted as bits of one integer
+            {%- if uses_day_offsets %}
+                {{ dbt.datediff('units.exposure_date', 'metric_events.event_date', 'day') }} as day_offset,
+            {%- else %}
+                cast(null as {{ dbt.type_int() }}) as day_offset,
+            {%- endif %}
             {{ journey.seconds_between('units.exposed_at', 'metric_events.event_at') }} as seconds_after_exposure
         from units
         inner join metric_events
@@ -153,6 +178,9 @@ with assignments as (
             event_name,
             event_date,
             session_id,
+            event_index,
+            session_start_seconds,
+            day_offset,
             revenue,
             properties,
             seconds_after_exposure
@@ -167,6 +195,9 @@ with assignments as (
             null as event_name,
             null as event_date,
             null as session_id,
+            null as event_index,
+            null as session_start_seconds,
+            null as day_offset,
             null as revenue,
             null as properties,
             null as seconds_after_exposure
