@@ -15,6 +15,8 @@ with
 
 {{ unit }}_events as (
 
+    {%- if collapse_repeats %}
+    -- a run of repeats is one node: the order matters, so a window finds each run's first event
     select
         {{ unit_column }} as unit_id,
         event_name
@@ -27,8 +29,13 @@ with
             ) as previous_event_name
         from {{ events }}
     ) as ordered_events
-    {%- if collapse_repeats %}
     where previous_event_name is null or previous_event_name <> event_name
+    {%- else %}
+    -- every event is a node: counts need no order (no window over every event)
+    select
+        {{ unit_column }} as unit_id,
+        event_name
+    from {{ events }}
     {%- endif %}
 
 ),
