@@ -10,16 +10,11 @@ with canonical as (
 
 ),
 
-kept_events as (
+flagged_events as (
 
+    -- fct_events keeps one copy of each event id, with that copy's value_issues: the events to
+    -- list (read from the table, so the raw files are parsed once, below)
     select event_id from {{ ref('fct_events') }}
-
-),
-
-flagged_event_ids as (
-
-    select distinct event_id
-    from canonical
     where value_issues is not null
 
 ),
@@ -31,8 +26,8 @@ ranked as (
         canonical.*,
         {{ journey.duplicate_rank('canonical.') }} as duplicate_rank
     from canonical
-    inner join flagged_event_ids
-        on canonical.event_id = flagged_event_ids.event_id
+    inner join flagged_events
+        on canonical.event_id = flagged_events.event_id
 
 ),
 
@@ -60,8 +55,6 @@ final as (
         ranked.loaded_at_raw,
         ranked.loaded_at
     from ranked
-    inner join kept_events
-        on ranked.event_id = kept_events.event_id
     where ranked.duplicate_rank = 1 and ranked.value_issues is not null
 
 )
